@@ -1,0 +1,1 @@
+"""Wearhouse: an open-source lakehouse for wearable and IoT health data."""

@@ -1,0 +1,51 @@
+"""One typed Settings object for Wearhouse, read from the environment (WEARHOUSE_<SECTION>__<KEY>)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class EngineSettings(BaseModel):
+    """How the embedded DuckDB engine may use the machine."""
+
+    threads: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1)
+    memory_limit: str = "6GB"
+
+
+class IngestSettings(BaseModel):
+    """How records reach bronze."""
+
+    # Records per Delta commit when ingesting files; bigger commits mean fewer, larger files.
+    batch_records: int = Field(default=50_000, ge=1)
+
+
+class Settings(BaseSettings):
+    """All Wearhouse configuration; environment first, e.g. WEARHOUSE_HOME, WEARHOUSE_ENGINE__THREADS."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="WEARHOUSE_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    home: Path = Path(".wearhouse")
+    engine: EngineSettings = EngineSettings()
+    ingest: IngestSettings = IngestSettings()
+
+    @property
+    def lake(self) -> Path:
+        return self.home.resolve() / "lake"
+
+    @property
+    def warehouse_path(self) -> Path:
+        """The DuckDB file dbt builds in; silver and gold are published from it to Delta."""
+        return self.home.resolve() / "warehouse.duckdb"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings; tests call get_settings.cache_clear() after changing env."""
+    return Settings()
