@@ -1,0 +1,1 @@
+"""The `wearhouse` command line."""

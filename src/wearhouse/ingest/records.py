@@ -1,0 +1,41 @@
+"""Checking one raw record against its stream contract, the step every ingestion path shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from wearhouse.contracts import STREAMS, describe
+
+READING_STREAMS = ("heart_rate", "steps")
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A record that passed its contract: the verbatim JSON text and how many readings it holds."""
+
+    payload: str
+    readings: int
+
+
+def check(stream: str, raw: bytes | str) -> Checked:
+    """Validate one record's JSON text; raises ValueError with a reason that says what to fix."""
+    model = STREAMS[stream]
+    try:
+        record = model.model_validate_json(raw)
+    except ValidationError as exc:
+        raise ValueError(_reason(exc)) from None
+    metrics = getattr(record, "metrics", None)
+    readings = len(metrics) if stream in READING_STREAMS and metrics is not None else 1
+    text = raw.decode() if isinstance(raw, bytes) else raw
+    return Checked(text, readings)
+
+
+def _reason(exc: ValidationError) -> str:
+    kinds = {e["type"] for e in exc.errors()}
+    if "json_invalid" in kinds:
+        return f"not valid JSON ({exc.errors()[0]['msg'].removeprefix('Invalid JSON: ')}): send one JSON object per record"
+    if "model_type" in kinds and len(exc.errors()) == 1:
+        return "not a JSON object: each record must be a JSON object {...}"
+    return describe(exc)

@@ -1,0 +1,1 @@
+"""Delta Lake tables of every layer: paths, the append-only bronze writer, publishing."""

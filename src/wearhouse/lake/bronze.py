@@ -1,0 +1,114 @@
+"""The append-only bronze layer: every record exactly as received, with where and when it came."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import pyarrow as pa
+from deltalake import DeltaTable, write_deltalake
+from deltalake.exceptions import TableNotFoundError
+
+from wearhouse.contracts import STREAMS
+from wearhouse.errors import TransientError
+from wearhouse.lake.paths import REJECTS, table_path
+from wearhouse.settings import Settings, get_settings
+
+_META = [
+    pa.field("_stream", pa.string(), nullable=False),
+    pa.field("_source", pa.string(), nullable=False),
+    pa.field("_batch_id", pa.string(), nullable=False),
+    pa.field("_ingested_at", pa.timestamp("us", tz="UTC"), nullable=False),
+    pa.field("_ingest_date", pa.date32(), nullable=False),
+]
+BRONZE_SCHEMA = pa.schema([pa.field("payload", pa.string(), nullable=False), *_META])
+REJECTS_SCHEMA = pa.schema(
+    [
+        pa.field("payload", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        *_META,
+    ]
+)
+
+
+def new_batch_id() -> str:
+    """A fresh, unique id for one bronze commit."""
+    return uuid.uuid4().hex
+
+
+def _schema_for(name: str) -> pa.Schema:
+    return REJECTS_SCHEMA if name == REJECTS else BRONZE_SCHEMA
+
+
+def ensure_tables(settings: Settings | None = None) -> None:
+    """Create every bronze table that does not exist yet, so readers never miss one."""
+    for name in [*STREAMS, REJECTS]:
+        path = table_path("bronze", name, settings)
+        try:
+            DeltaTable(str(path))
+        except TableNotFoundError:
+            path.mkdir(parents=True, exist_ok=True)
+            write_deltalake(
+                str(path),
+                _schema_for(name).empty_table(),
+                mode="append",
+                partition_by=["_ingest_date"],
+            )
+
+
+def _metadata(n: int, stream: str, source: str, batch_id: str, at: datetime) -> list[pa.Array]:
+    return [
+        pa.repeat(stream, n).cast(pa.string()),
+        pa.repeat(source, n).cast(pa.string()),
+        pa.repeat(batch_id, n).cast(pa.string()),
+        pa.repeat(pa.scalar(at, pa.timestamp("us", tz="UTC")), n),
+        pa.repeat(pa.scalar(at.date(), pa.date32()), n),
+    ]
+
+
+def append(
+    stream: str,
+    payloads: Sequence[str],
+    *,
+    source: str,
+    batch_id: str | None = None,
+    settings: Settings | None = None,
+) -> str:
+    """Commit payloads to lake/bronze/<stream> as one Delta transaction; returns the batch id."""
+    if stream not in STREAMS:
+        raise ValueError(f"unknown stream {stream!r}: use one of {', '.join(STREAMS)}")
+    batch_id = batch_id or new_batch_id()
+    if not payloads:
+        return batch_id
+    at = datetime.now(UTC)
+    columns = [pa.array(payloads, pa.string()), *_metadata(len(payloads), stream, source, batch_id, at)]
+    _write("bronze", stream, pa.Table.from_arrays(columns, schema=BRONZE_SCHEMA), settings)
+    return batch_id
+
+
+def append_rejected(
+    stream: str,
+    rejected: Sequence[tuple[str, str]],
+    *,
+    source: str,
+    batch_id: str,
+    settings: Settings | None = None,
+) -> None:
+    """Keep records refused at the edge, (payload, reason) pairs, so silver.quarantine shows them."""
+    if not rejected:
+        return
+    at = datetime.now(UTC)
+    payloads = pa.array([p for p, _ in rejected], pa.string())
+    reasons = pa.array([r for _, r in rejected], pa.string())
+    meta = _metadata(len(rejected), stream, source, batch_id, at)
+    _write("bronze", REJECTS, pa.Table.from_arrays([payloads, reasons, *meta], schema=REJECTS_SCHEMA), settings)
+
+
+def _write(layer: str, name: str, table: pa.Table, settings: Settings | None) -> None:
+    path = table_path(layer, name, settings or get_settings())
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        write_deltalake(str(path), table, mode="append", partition_by=["_ingest_date"])
+    except OSError as exc:  # disk full, permissions, a vanished mount: worth retrying later
+        raise TransientError(f"could not commit {table.num_rows} rows to {path}: {exc}") from exc

@@ -1,0 +1,1 @@
+"""Serving gold: the questions Wearhouse answers, shared by the CLI, the API and the dashboard."""

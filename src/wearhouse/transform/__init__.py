@@ -1,0 +1,1 @@
+"""The dbt project (staging -> silver -> gold) and the code that runs and publishes it."""

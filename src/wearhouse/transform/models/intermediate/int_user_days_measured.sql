@@ -1,0 +1,85 @@
+-- Per user and day (UTC calendar day): the measures behind gold user_daily, before demographics.
+with heart_minutes as (
+    select * from {{ ref('int_heart_rate_minutes') }}
+),
+
+heart_daily as (
+    select
+        user_id,
+        cast(minute as date) as day,
+        sum(readings) as readings,
+        sum(bpm_sum) / sum(readings) as avg_bpm,
+        min(bpm_min) as min_bpm,
+        max(bpm_max) as max_bpm,
+        -- Resting rate: the 5th percentile of the awake minutes' average, robust to a stray low reading.
+        quantile_cont(bpm_sum / readings, 0.05) filter (where sleep_day is null) as resting_bpm,
+        list(distinct device_id) as devices
+    from heart_minutes
+    group by user_id, cast(minute as date)
+),
+
+sleep_heart as (
+    select
+        user_id,
+        sleep_day as day,
+        sum(readings) as sleep_readings,
+        sum(bpm_sum) / sum(readings) as avg_sleep_bpm
+    from heart_minutes
+    where sleep_day is not null
+    group by user_id, sleep_day
+),
+
+steps_daily as (
+    select
+        user_id,
+        cast(minute as date) as day,
+        cast(sum(steps) as bigint) as step_count,
+        list(distinct device_id) as devices
+    from {{ ref('int_steps_minutes') }}
+    group by user_id, cast(minute as date)
+),
+
+sleep_daily as (
+    select
+        user_id,
+        sleep_day as day,
+        sum(duration_s) / 60.0 as sleep_minutes,
+        list(distinct device_id) as devices
+    from {{ ref('int_user_sleeps_prioritized') }}
+    group by user_id, sleep_day
+),
+
+keys as (
+    select user_id, day from heart_daily
+    union
+    select user_id, day from steps_daily
+    union
+    select user_id, day from sleep_daily
+),
+
+final as (
+    select
+        keys.user_id,
+        keys.day,
+        list_sort(list_distinct(flatten([
+            coalesce(heart_daily.devices, []),
+            coalesce(steps_daily.devices, []),
+            coalesce(sleep_daily.devices, [])
+        ]))) as devices,
+        coalesce(steps_daily.step_count, 0) as step_count,
+        heart_daily.avg_bpm,
+        heart_daily.min_bpm,
+        heart_daily.max_bpm,
+        heart_daily.resting_bpm,
+        coalesce(sleep_daily.sleep_minutes, 0) as sleep_minutes,
+        sleep_heart.avg_sleep_bpm,
+        coalesce(heart_daily.readings, 0) as readings,
+        coalesce(sleep_heart.sleep_readings, 0) as sleep_readings
+    from keys
+    left join heart_daily on keys.user_id = heart_daily.user_id and keys.day = heart_daily.day
+    left join steps_daily on keys.user_id = steps_daily.user_id and keys.day = steps_daily.day
+    left join sleep_daily on keys.user_id = sleep_daily.user_id and keys.day = sleep_daily.day
+    left join sleep_heart on keys.user_id = sleep_heart.user_id and keys.day = sleep_heart.day
+)
+
+select * from final

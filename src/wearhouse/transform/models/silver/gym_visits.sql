@@ -1,0 +1,29 @@
+-- One row per gym visit (mac_address, gym_id, login); the most recently received logout wins.
+with events as (
+    select * from {{ ref('int_gym_visits_validated') }}
+    where _reject_reason is null
+),
+
+visits as (
+    select
+        mac_address,
+        gym_id,
+        login,
+        first(logout order by _ingested_at desc, logout desc) filter (where logout is not null) as logout,
+        min(_ingested_at) as _ingested_at
+    from events
+    group by mac_address, gym_id, login
+),
+
+final as (
+    select
+        mac_address,
+        gym_id,
+        login,
+        logout,
+        {{ minutes_between('login', 'logout') }} as minutes_in_gym,
+        _ingested_at
+    from visits
+)
+
+select * from final

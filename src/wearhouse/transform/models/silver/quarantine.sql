@@ -1,0 +1,39 @@
+-- One row per rejected record or reading, with the reason; nothing invalid disappears silently.
+{%- set per_stream = {
+    'heart_rate': "coalesce(_payload, to_json(struct_pack(device_id := device_id, ts := ts_text, bpm := bpm, confidence := confidence)))",
+    'steps': "coalesce(_payload, to_json(struct_pack(device_id := device_id, ts := ts_text, steps := steps_sent)))",
+    'sleeps': "to_json(struct_pack(device_id := device_id, metrics := [json(_payload)]))",
+    'users': '_payload',
+    'devices': '_payload',
+    'workouts': '_payload',
+    'gym_visits': '_payload',
+} %}
+with rejected_in_silver as (
+    {%- for stream, payload in per_stream.items() %}
+    select
+        '{{ stream }}' as stream,
+        cast({{ payload }} as varchar) as payload,
+        _reject_reason as reason,
+        _source as source,
+        _batch_id,
+        _ingested_at
+    from {{ ref('int_' ~ stream ~ '_validated') }}
+    where _reject_reason is not null
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+rejected_at_edge as (
+    select stream, payload, reason, _source as source, _batch_id, _ingested_at
+    from {{ ref('stg_bronze__rejected') }}
+),
+
+final as (
+    select * from rejected_in_silver
+    union all
+    select * from rejected_at_edge
+)
+
+select * from final

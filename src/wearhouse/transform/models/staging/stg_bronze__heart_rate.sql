@@ -1,0 +1,90 @@
+-- One row per heart-rate reading: single readings as sent, bucket metrics unnested.
+with bronze as (
+    select payload, _source, _batch_id, _ingested_at
+    from {{ source('bronze', 'heart_rate') }}
+),
+
+parsed as (
+    select
+        from_json(
+            payload,
+            '{"device_id": "VARCHAR", "ts": "VARCHAR", "bpm": "DOUBLE", "confidence": "DOUBLE",
+              "activity_id": "VARCHAR", "lat": "DOUBLE", "lon": "DOUBLE",
+              "metrics": [{"ts": "VARCHAR", "bpm": "DOUBLE", "confidence": "DOUBLE"}]}'
+        ) as record,
+        payload,
+        _source,
+        _batch_id,
+        _ingested_at
+    from bronze
+),
+
+singles as (
+    select
+        record.device_id,
+        record.ts as ts_text,
+        record.bpm,
+        record.confidence,
+        record.activity_id,
+        record.lat,
+        record.lon,
+        false as from_bucket,
+        payload as _payload,
+        _source,
+        _batch_id,
+        _ingested_at
+    from parsed
+    where record.metrics is null
+),
+
+bucket_metrics as (
+    select
+        record.device_id,
+        unnest(record.metrics) as metric,
+        _source,
+        _batch_id,
+        _ingested_at
+    from parsed
+    where record.metrics is not null
+),
+
+bucketed as (
+    select
+        device_id,
+        metric.ts as ts_text,
+        metric.bpm,
+        metric.confidence,
+        null::varchar as activity_id,
+        null::double as lat,
+        null::double as lon,
+        true as from_bucket,
+        null::varchar as _payload,
+        _source,
+        _batch_id,
+        _ingested_at
+    from bucket_metrics
+),
+
+final as (
+    select
+        device_id,
+        ts_text,
+        {{ parse_ts('ts_text') }} as ts,
+        bpm,
+        try_cast(confidence as integer) as confidence,
+        activity_id,
+        lat,
+        lon,
+        from_bucket,
+        _payload,
+        _source,
+        _batch_id,
+        _ingested_at
+    from (
+        select * from singles
+        union all
+        select * from bucketed
+    )
+)
+
+select * from final

@@ -1,0 +1,12 @@
+-- Records refused at the edge, already carrying their reason.
+with bronze as (
+    select payload, reason, _stream, _source, _batch_id, _ingested_at
+    from {{ source('bronze', 'rejected') }}
+),
+
+final as (
+    select _stream as stream, payload, reason, _source, _batch_id, _ingested_at
+    from bronze
+)
+
+select * from final

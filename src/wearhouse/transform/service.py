@@ -1,0 +1,36 @@
+"""`wearhouse transform`: bronze -> silver -> gold with dbt, then publish to Delta."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wearhouse.lake import bronze
+from wearhouse.settings import Settings
+from wearhouse.transform.publish import PublishReport, publish
+from wearhouse.transform.runner import DbtOutcome, NodeCallback, run_dbt
+
+
+@dataclass
+class TransformReport:
+    """The dbt outcome and what was published."""
+
+    dbt: DbtOutcome
+    published: PublishReport
+
+
+def transform(
+    settings: Settings,
+    *,
+    full_refresh: bool = False,
+    select: str | None = None,
+    on_node: NodeCallback | None = None,
+) -> TransformReport:
+    """Build silver and gold (models, seeds and tests) and publish them; nothing is published on failure."""
+    bronze.ensure_tables(settings)
+    command = ["build"]
+    if full_refresh:
+        command.append("--full-refresh")
+    if select:
+        command += ["--select", select]
+    outcome = run_dbt(command, settings, on_node)
+    return TransformReport(outcome, publish(settings))
