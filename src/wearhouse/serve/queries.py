@@ -16,7 +16,7 @@ def latest_month(con: duckdb.DuckDBPyConnection) -> date | None:
 
 def age_groups_for_month(con: duckdb.DuckDBPyConnection, month: date) -> pa.Table:
     """Average sleeping BPM, monthly steps and BPM by age group for one month."""
-    return con.execute(
+    return con.sql(
         """
         select age_group, users, round(avg_sleep_bpm, 1) as avg_sleep_bpm,
                round(avg_step_count) as avg_monthly_steps, round(avg_bpm, 1) as avg_bpm
@@ -25,7 +25,7 @@ def age_groups_for_month(con: duckdb.DuckDBPyConnection, month: date) -> pa.Tabl
         order by case age_group when 'under 18' then 0 when '95+' then 99 when 'unknown' then 100
                  else cast(split_part(age_group, '-', 1) as integer) end
         """,
-        {"month": month},
+        params={"month": month},
     ).to_arrow_table()
 
 
@@ -39,23 +39,23 @@ def busiest_user(con: duckdb.DuckDBPyConnection) -> str | None:
 
 def user_daily(con: duckdb.DuckDBPyConnection, user_id: str, days: int = 30) -> pa.Table:
     """One user's daily summary for the last `days` days that have data."""
-    return con.execute(
+    return con.sql(
         """
-        with last_day as (select max(day) as day from gold.user_daily where user_id = $user)
+        with last_day as (select max(day) as last from gold.user_daily where user_id = $user)
         select day, step_count, round(avg_bpm, 1) as avg_bpm, round(resting_bpm, 1) as resting_bpm,
                round(sleep_minutes) as sleep_minutes, round(avg_sleep_bpm, 1) as avg_sleep_bpm,
                array_to_string(devices, ', ') as devices
         from gold.user_daily, last_day
-        where user_id = $user and gold.user_daily.day > last_day.day - $days
+        where user_id = $user and day > last - $days
         order by day
         """,
-        {"user": user_id, "days": days},
+        params={"user": user_id, "days": days},
     ).to_arrow_table()
 
 
 def workout_summary(con: duckdb.DuckDBPyConnection, limit: int = 10) -> pa.Table:
     """The most recent workouts with their min/avg/max BPM."""
-    return con.execute(
+    return con.sql(
         """
         select user_id, workout_id, session_id, strftime(start_time, '%Y-%m-%d %H:%M') as start,
                round((epoch(end_time) - epoch(start_time)) / 60) as minutes, age_group, gender,
@@ -64,13 +64,13 @@ def workout_summary(con: duckdb.DuckDBPyConnection, limit: int = 10) -> pa.Table
         order by start_time desc, user_id
         limit $limit
         """,
-        {"limit": limit},
+        params={"limit": limit},
     ).to_arrow_table()
 
 
 def gym_summary(con: duckdb.DuckDBPyConnection, limit: int = 10) -> pa.Table:
     """Time in the gym and time exercising, by gym and day, most recent first."""
-    return con.execute(
+    return con.sql(
         """
         select date, gym_id, count(distinct user_id) as users, count(*) as workouts,
                round(sum(minutes_in_gym)) as minutes_in_gym,
@@ -80,13 +80,13 @@ def gym_summary(con: duckdb.DuckDBPyConnection, limit: int = 10) -> pa.Table:
         order by date desc, gym_id
         limit $limit
         """,
-        {"limit": limit},
+        params={"limit": limit},
     ).to_arrow_table()
 
 
 def quarantine_counts(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """Rejected records per stream, with one example reason."""
-    return con.execute(
+    return con.sql(
         """
         select stream, count(*) as records, min(reason) as example_reason
         from silver.quarantine

@@ -60,14 +60,30 @@ def run_dbt(
     env = {**os.environ, **dbt_environment(settings)}
     outcome = DbtOutcome()
     errors: list[str] = []
-    with subprocess.Popen(args, env=env, stdout=subprocess.PIPE, text=True) as child:
-        assert child.stdout is not None
+    with subprocess.Popen(
+        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as child:
+        assert child.stdout is not None and child.stderr is not None
         for line in child.stdout:
             _handle(line, outcome, errors, on_node)
+        stderr = child.stderr.read()
+    outcome.failures = _failures(Path(env["WEARHOUSE_DBT_TARGET"]) / "run_results.json")
     if child.returncode != 0:
-        detail = "\n  ".join(outcome.failures or errors) or f"dbt exited with {child.returncode}"
-        raise TerminalError(f"dbt {command[0]} failed:\n  {detail}")
+        detail = "\n  ".join(outcome.failures or errors or [stderr.strip()[-2000:]])
+        raise TerminalError(f"dbt {command[0]} failed:\n  {detail or f'exit code {child.returncode}'}")
     return outcome
+
+
+def _failures(run_results: Path) -> list[str]:
+    """Each failed node of the last run with dbt's message, read from run_results.json."""
+    if not run_results.exists():
+        return []
+    results = json.loads(run_results.read_text()).get("results", [])
+    return [
+        f"{item['unique_id']}: {(item.get('message') or item['status']).strip()}"
+        for item in results
+        if item.get("status") in ("error", "fail", "runtime error")
+    ]
 
 
 def _handle(line: str, outcome: DbtOutcome, errors: list[str], on_node: NodeCallback | None) -> None:
@@ -82,14 +98,11 @@ def _handle(line: str, outcome: DbtOutcome, errors: list[str], on_node: NodeCall
         # "Found 31 models, 1 seed, 60 data tests, ...": what `build` will run, for a progress total.
         counts = re.findall(r"(\d+) (models?|seeds?|data tests?|unit tests?|snapshots?)", info.get("msg", ""))
         on_node("total", str(sum(int(n) for n, _ in counts)))
-    elif name == "NodeStart" and on_node:
+    elif name == "LogStartLine" and on_node:
         on_node("start", node.get("node_name", "?"))
-    elif name == "NodeFinished":
-        status = node.get("node_status", "?")
-        outcome.statuses[node.get("node_name", "?")] = status
-        if status in ("error", "fail", "runtime error"):
-            message = data.get("run_result", {}).get("message") or status
-            outcome.failures.append(f"{node.get('node_name')}: {message}")
+    elif name and name.startswith("Log") and name.endswith("Result"):
+        status = str(data.get("status", "?"))
+        outcome.statuses[node.get("node_name") or data.get("name", "?")] = status
         if on_node:
             on_node(status, node.get("node_name", "?"))
     elif info.get("level") == "error" and info.get("msg"):

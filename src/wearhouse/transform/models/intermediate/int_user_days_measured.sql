@@ -7,7 +7,7 @@ heart_daily as (
     select
         user_id,
         cast(minute as date) as day,
-        sum(readings) as readings,
+        cast(sum(readings) as bigint) as readings,
         sum(bpm_sum) / sum(readings) as avg_bpm,
         min(bpm_min) as min_bpm,
         max(bpm_max) as max_bpm,
@@ -22,7 +22,7 @@ sleep_heart as (
     select
         user_id,
         sleep_day as day,
-        sum(readings) as sleep_readings,
+        cast(sum(readings) as bigint) as sleep_readings,
         sum(bpm_sum) / sum(readings) as avg_sleep_bpm
     from heart_minutes
     where sleep_day is not null
