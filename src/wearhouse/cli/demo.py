@@ -21,7 +21,9 @@ def demo(
     users: Annotated[int, typer.Option(min=1, help="How many people in the fleet.")] = 50,
     days: Annotated[int, typer.Option(min=1, help="How many days of data.")] = 30,
     seed: Annotated[int, typer.Option(help="Random seed of the fleet.")] = 7,
-    hr_interval: Annotated[int, typer.Option(min=1, help="Seconds between heart-rate readings.")] = 30,
+    hr_interval: Annotated[
+        int, typer.Option(min=1, help="Seconds between heart-rate readings.")
+    ] = 30,
     serve: Annotated[bool, typer.Option(help="Keep the API and dashboard up afterwards.")] = False,
 ) -> None:
     """Generate a fleet, ingest it into bronze, build silver and gold, and print what it shows."""
@@ -78,6 +80,10 @@ def print_insights(con: duckdb.DuckDBPyConnection) -> None:
     )
     user = queries.busiest_user(con)
     if user:
-        console.print(arrow_table(queries.user_daily(con, user), title=f"User {user}: the last 30 days"))
+        console.print(
+            arrow_table(queries.user_daily(con, user), title=f"User {user}: the last 30 days")
+        )
     console.print(arrow_table(queries.workout_summary(con), title="Latest workouts: heart rate"))
-    console.print(arrow_table(queries.gym_summary(con), title="Gyms: time inside and time exercising"))
+    console.print(
+        arrow_table(queries.gym_summary(con), title="Gyms: time inside and time exercising")
+    )

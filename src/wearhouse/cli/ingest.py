@@ -18,7 +18,8 @@ SHOWN_REJECTIONS = 20
 def ingest(
     path: Annotated[Path, typer.Argument(help="A stream file or a directory of them.")],
     stream: Annotated[
-        str | None, typer.Option(help="The stream of every file; default: taken from each file name.")
+        str | None,
+        typer.Option(help="The stream of every file; default: taken from each file name."),
     ] = None,
 ) -> None:
     """Ingest JSON, JSON-array or NDJSON files into bronze; bad records are reported and quarantined."""
@@ -28,12 +29,16 @@ def ingest(
         errors.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None
     if not files:
-        errors.print(f"[red]error:[/] no stream files under {path} (expected <stream>.json|jsonl|ndjson)")
+        errors.print(
+            f"[red]error:[/] no stream files under {path} (expected <stream>.json|jsonl|ndjson)"
+        )
         raise typer.Exit(2)
     started = time.perf_counter()
     with bytes_progress() as progress:
         task = progress.add_task("Ingesting", total=sum(f.stat().st_size for f, _ in files))
-        report = ingest_path(path, stream, settings=get_settings(), progress=lambda n: progress.advance(task, n))
+        report = ingest_path(
+            path, stream, settings=get_settings(), progress=lambda n: progress.advance(task, n)
+        )
     print_report(report, time.perf_counter() - started)
 
 
@@ -49,7 +54,9 @@ def print_report(report: IngestReport, seconds: float) -> None:
         f"{report.files} files in {seconds:.1f} s ({readings / max(seconds, 1e-9):,.0f} readings/s)."
     )
     if report.rejected:
-        console.print(f"[yellow]Rejected {len(report.rejected):,} records[/] (kept in silver.quarantine):")
+        console.print(
+            f"[yellow]Rejected {len(report.rejected):,} records[/] (kept in silver.quarantine):"
+        )
         for item in report.rejected[:SHOWN_REJECTIONS]:
             console.print(f"  {item.file} {item.position}: {item.reason}", markup=False)
         if len(report.rejected) > SHOWN_REJECTIONS:

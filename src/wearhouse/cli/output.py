@@ -61,7 +61,9 @@ def render(data: pa.Table, fmt: str) -> str:
     """An Arrow table as CSV or JSON lines text."""
     rows = data.to_pylist()
     if fmt == "json":
-        return "\n".join(json.dumps({k: _plain(v) for k, v in r.items()}, default=str) for r in rows)
+        return "\n".join(
+            json.dumps({k: _plain(v) for k, v in r.items()}, default=str) for r in rows
+        )
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(data.column_names)

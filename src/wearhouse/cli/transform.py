@@ -15,7 +15,9 @@ from wearhouse.transform.service import TransformReport
 
 def transform(
     full_refresh: Annotated[bool, typer.Option(help="Rebuild every table from bronze.")] = False,
-    select: Annotated[str | None, typer.Option(help="dbt selection, e.g. 'gold' or '+user_daily'.")] = None,
+    select: Annotated[
+        str | None, typer.Option(help="dbt selection, e.g. 'gold' or '+user_daily'.")
+    ] = None,
 ) -> None:
     """Build silver and gold from bronze with dbt (models, seeds, tests) and publish them to Delta."""
     settings = get_settings()
@@ -56,7 +58,7 @@ def print_report(report: TransformReport, settings: Settings, seconds: float) ->
     statuses = list(report.dbt.statuses.values())
     published = report.published
     console.print(
-        f"[green]Transformed[/] in {seconds:.1f} s: {statuses.count('success')} nodes built, "
+        f"[green]Transformed[/] in {seconds:.1f} s: {sum(s in ('OK', 'success') for s in statuses)} models and seeds built, "
         f"{statuses.count('pass')} tests passed, {statuses.count('warn')} warnings; "
         f"{len(published.written)} tables published, {len(published.unchanged)} unchanged."
     )
@@ -64,4 +66,6 @@ def print_report(report: TransformReport, settings: Settings, seconds: float) ->
     quarantined = queries.quarantine_counts(con)
     if quarantined.num_rows:
         total = sum(quarantined.column("records").to_pylist())
-        console.print(arrow_table(quarantined, title=f"Quarantined {total:,} records (silver.quarantine)"))
+        console.print(
+            arrow_table(quarantined, title=f"Quarantined {total:,} records (silver.quarantine)")
+        )

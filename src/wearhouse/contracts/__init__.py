@@ -25,10 +25,16 @@ def describe(error: ValidationError, limit: int = 3) -> str:
     """Turn a pydantic error into one line naming each bad field and what was wrong."""
     parts = []
     for item in error.errors()[:limit]:
-        field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in item["loc"]).lstrip(".")
+        field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in item["loc"]).lstrip(
+            "."
+        )
         message = item["msg"].removeprefix("Value error, ")
         got = item.get("input")
-        shown = "" if item["type"] in ("missing", "value_error") or isinstance(got, (dict, list)) else f" (got {got!r})"
+        shown = (
+            ""
+            if item["type"] in ("missing", "value_error") or isinstance(got, (dict, list))
+            else f" (got {got!r})"
+        )
         parts.append(f"{field}: {message}{shown}" if field else f"{message}{shown}")
     more = len(error.errors()) - limit
     if more > 0:
@@ -36,4 +42,14 @@ def describe(error: ValidationError, limit: int = 3) -> str:
     return "; ".join(parts)
 
 
-__all__ = ["STREAMS", "GymVisits", "HeartRate", "Devices", "Sleeps", "Steps", "Users", "Workouts", "describe"]
+__all__ = [
+    "STREAMS",
+    "Devices",
+    "GymVisits",
+    "HeartRate",
+    "Sleeps",
+    "Steps",
+    "Users",
+    "Workouts",
+    "describe",
+]

@@ -138,9 +138,15 @@ class _Batch:
     def flush(self) -> None:
         if not self.payloads and not self.rejected:
             return
-        batch_id = bronze.append(self.stream, self.payloads, source=self.source, settings=self.settings)
+        batch_id = bronze.append(
+            self.stream, self.payloads, source=self.source, settings=self.settings
+        )
         bronze.append_rejected(
-            self.stream, self.rejected, source=self.source, batch_id=batch_id, settings=self.settings
+            self.stream,
+            self.rejected,
+            source=self.source,
+            batch_id=batch_id,
+            settings=self.settings,
         )
         self.report.records[self.stream] += len(self.payloads)
         self.report.readings[self.stream] += self.readings

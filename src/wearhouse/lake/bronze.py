@@ -82,7 +82,10 @@ def append(
     if not payloads:
         return batch_id
     at = datetime.now(UTC)
-    columns = [pa.array(payloads, pa.string()), *_metadata(len(payloads), stream, source, batch_id, at)]
+    columns = [
+        pa.array(payloads, pa.string()),
+        *_metadata(len(payloads), stream, source, batch_id, at),
+    ]
     _write("bronze", stream, pa.Table.from_arrays(columns, schema=BRONZE_SCHEMA), settings)
     return batch_id
 
@@ -102,7 +105,12 @@ def append_rejected(
     payloads = pa.array([p for p, _ in rejected], pa.string())
     reasons = pa.array([r for _, r in rejected], pa.string())
     meta = _metadata(len(rejected), stream, source, batch_id, at)
-    _write("bronze", REJECTS, pa.Table.from_arrays([payloads, reasons, *meta], schema=REJECTS_SCHEMA), settings)
+    _write(
+        "bronze",
+        REJECTS,
+        pa.Table.from_arrays([payloads, reasons, *meta], schema=REJECTS_SCHEMA),
+        settings,
+    )
 
 
 def _write(layer: str, name: str, table: pa.Table, settings: Settings | None) -> None:

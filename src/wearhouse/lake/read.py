@@ -26,16 +26,25 @@ def scan_sql(table: DeltaTable) -> str | None:
 
 
 def register(con: duckdb.DuckDBPyConnection, view: str, table: DeltaTable) -> None:
-    """Create (or replace) a view named `view` over the Delta table's current version."""
+    """Create (or replace) a view named `view` over the Delta table's current version.
+
+    The view names the files themselves, so it can be stored in a database file and read by
+    another process (dbt reads bronze that way); an empty table becomes a typed empty view.
+    """
     source = scan_sql(table)
     if source is None:
         empty = pa.schema(table.schema().to_arrow()).empty_table()
-        con.register(f"{view.replace('.', '__')}__empty", empty)
-        source = f"{view.replace('.', '__')}__empty"
+        con.register("_empty_delta_table", empty)
+        columns = con.sql("describe select * from _empty_delta_table").fetchall()
+        con.unregister("_empty_delta_table")
+        typed = ", ".join(f"null::{ctype} as {name}" for name, ctype, *_ in columns)
+        source = f"(select {typed} where false)"
     con.execute(f"create or replace view {view} as select * from {source}")
 
 
-def connect(settings: Settings | None = None, layers: tuple[str, ...] = LAYERS) -> duckdb.DuckDBPyConnection:
+def connect(
+    settings: Settings | None = None, layers: tuple[str, ...] = LAYERS
+) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with a schema per layer and a view per published Delta table."""
     settings = settings or get_settings()
     con = duckdb.connect()
@@ -57,7 +66,9 @@ def read_table(layer: str, name: str, settings: Settings | None = None) -> pa.Ta
     try:
         table = DeltaTable(str(path))
     except TableNotFoundError:
-        raise FileNotFoundError(f"{layer}.{name} has not been built yet ({path}): run `wearhouse transform`") from None
+        raise FileNotFoundError(
+            f"{layer}.{name} has not been built yet ({path}): run `wearhouse transform`"
+        ) from None
     con = duckdb.connect()
     con.execute("set TimeZone = 'UTC'")
     register(con, "t", table)

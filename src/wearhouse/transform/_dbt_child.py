@@ -1,8 +1,7 @@
 """Entry point of the dbt child process that runner.run_dbt starts.
 
-It ends with os._exit: Arrow dataset scanner threads (the Delta source plugin reads bronze through
-them) can abort an orderly interpreter shutdown after all work is done, turning a good run into
-exit code 134.
+It ends with os._exit so that native threads still winding down (Arrow, DuckDB) cannot turn a
+finished run into an abort at interpreter shutdown: the exit code is dbt's verdict alone.
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from wearhouse.contracts import STREAMS
 from wearhouse.errors import TerminalError
 from wearhouse.settings import Settings
 
@@ -34,6 +36,31 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
     }
 
 
+def register_bronze(settings: Settings) -> None:
+    """Point the warehouse's `bronze.<stream>` views at the current files of each bronze Delta table.
+
+    DuckDB then reads bronze natively and in parallel; run before every dbt invocation so that
+    records committed since the last run are seen.
+    """
+    import duckdb
+    from deltalake import DeltaTable
+
+    from wearhouse.lake import bronze, read
+    from wearhouse.lake.paths import REJECTS, table_path
+
+    bronze.ensure_tables(settings)
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(settings.warehouse_path))
+    try:
+        con.execute("create schema if not exists bronze")
+        for name in [*STREAMS, REJECTS]:
+            read.register(
+                con, f"bronze.{name}", DeltaTable(str(table_path("bronze", name, settings)))
+            )
+    finally:
+        con.close()
+
+
 @dataclass
 class DbtOutcome:
     """What one dbt invocation did: node statuses and the failures, with their messages."""
@@ -51,6 +78,7 @@ def run_dbt(
     interrupted without leaving it in a half state.
     """
     (settings.home.resolve() / "tmp").mkdir(parents=True, exist_ok=True)
+    register_bronze(settings)
     args = [
         sys.executable, "-m", "wearhouse.transform._dbt_child",
         "--log-format", "json", "--log-level", "info",
@@ -70,7 +98,9 @@ def run_dbt(
     outcome.failures = _failures(Path(env["WEARHOUSE_DBT_TARGET"]) / "run_results.json")
     if child.returncode != 0:
         detail = "\n  ".join(outcome.failures or errors or [stderr.strip()[-2000:]])
-        raise TerminalError(f"dbt {command[0]} failed:\n  {detail or f'exit code {child.returncode}'}")
+        raise TerminalError(
+            f"dbt {command[0]} failed:\n  {detail or f'exit code {child.returncode}'}"
+        )
     return outcome
 
 
@@ -86,7 +116,9 @@ def _failures(run_results: Path) -> list[str]:
     ]
 
 
-def _handle(line: str, outcome: DbtOutcome, errors: list[str], on_node: NodeCallback | None) -> None:
+def _handle(
+    line: str, outcome: DbtOutcome, errors: list[str], on_node: NodeCallback | None
+) -> None:
     try:
         event = json.loads(line)
     except json.JSONDecodeError:
@@ -96,7 +128,9 @@ def _handle(line: str, outcome: DbtOutcome, errors: list[str], on_node: NodeCall
     node = data.get("node_info", {})
     if name == "FoundStats" and on_node:
         # "Found 31 models, 1 seed, 60 data tests, ...": what `build` will run, for a progress total.
-        counts = re.findall(r"(\d+) (models?|seeds?|data tests?|unit tests?|snapshots?)", info.get("msg", ""))
+        counts = re.findall(
+            r"(\d+) (models?|seeds?|data tests?|unit tests?|snapshots?)", info.get("msg", "")
+        )
         on_node("total", str(sum(int(n) for n, _ in counts)))
     elif name == "LogStartLine" and on_node:
         on_node("start", node.get("node_name", "?"))

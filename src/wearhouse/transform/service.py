@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from wearhouse.lake import bronze
@@ -16,6 +17,8 @@ class TransformReport:
 
     dbt: DbtOutcome
     published: PublishReport
+    dbt_seconds: float
+    publish_seconds: float
 
 
 def transform(
@@ -32,5 +35,8 @@ def transform(
         command.append("--full-refresh")
     if select:
         command += ["--select", select]
+    started = time.perf_counter()
     outcome = run_dbt(command, settings, on_node)
-    return TransformReport(outcome, publish(settings))
+    built = time.perf_counter()
+    published = publish(settings)
+    return TransformReport(outcome, published, built - started, time.perf_counter() - built)

@@ -4,7 +4,7 @@
 {%- endmacro %}
 
 {% macro default__parse_ts(expr) -%}
-    coalesce(try_cast({{ expr }} as timestamptz), to_timestamp(try_cast({{ expr }} as double)))
+    coalesce(to_timestamp(try_cast({{ expr }} as double)), try_cast({{ expr }} as timestamptz))
 {%- endmacro %}
 
 {#- Whole years between a birth date and a day: the age on that day. -#}

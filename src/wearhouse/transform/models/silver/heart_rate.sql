@@ -1,16 +1,10 @@
 -- One row per device per timestamp; a reading sent twice keeps the first ingested.
-with valid as (
+with valid as not materialized (
     select * from {{ ref('int_heart_rate_validated') }}
     where _reject_reason is null
 ),
 
-deduplicated as (
-    select *
-    from valid
-    qualify row_number() over (
-        partition by device_id, ts order by _ingested_at, _batch_id, bpm, confidence
-    ) = 1
-),
+{{ keep_first('deduplicated', 'valid', ['device_id', 'ts'], '_ingested_at, _batch_id, bpm, confidence') }},
 
 final as (
     select

@@ -1,16 +1,10 @@
 -- One row per device per timestamp (per-minute counts); a count sent twice keeps the first ingested.
-with valid as (
+with valid as not materialized (
     select * from {{ ref('int_steps_validated') }}
     where _reject_reason is null
 ),
 
-deduplicated as (
-    select *
-    from valid
-    qualify row_number() over (
-        partition by device_id, ts order by _ingested_at, _batch_id, steps
-    ) = 1
-),
+{{ keep_first('deduplicated', 'valid', ['device_id', 'ts'], '_ingested_at, _batch_id, steps') }},
 
 final as (
     select

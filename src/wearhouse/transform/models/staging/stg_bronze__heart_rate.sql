@@ -19,59 +19,33 @@ parsed as (
     from bronze
 ),
 
-singles as (
+-- One pass over parsed (a CTE read twice would be materialised with every bucket's metrics):
+-- a single reading becomes a one-element list, so both shapes unnest alike.
+readings as (
     select
         record.device_id,
-        record.ts as ts_text,
-        record.bpm,
-        record.confidence,
+        unnest(coalesce(
+            record.metrics,
+            [{'ts': record.ts, 'bpm': record.bpm, 'confidence': record.confidence}]
+        )) as metric,
         record.activity_id,
         record.lat,
         record.lon,
-        false as from_bucket,
-        payload as _payload,
+        record.metrics is not null as from_bucket,
+        case when record.metrics is null then payload end as _payload,
         _source,
         _batch_id,
         _ingested_at
     from parsed
-    where record.metrics is null
-),
-
-bucket_metrics as (
-    select
-        record.device_id,
-        unnest(record.metrics) as metric,
-        _source,
-        _batch_id,
-        _ingested_at
-    from parsed
-    where record.metrics is not null
-),
-
-bucketed as (
-    select
-        device_id,
-        metric.ts as ts_text,
-        metric.bpm,
-        metric.confidence,
-        null::varchar as activity_id,
-        null::double as lat,
-        null::double as lon,
-        true as from_bucket,
-        null::varchar as _payload,
-        _source,
-        _batch_id,
-        _ingested_at
-    from bucket_metrics
 ),
 
 final as (
     select
         device_id,
-        ts_text,
-        {{ parse_ts('ts_text') }} as ts,
-        bpm,
-        try_cast(confidence as integer) as confidence,
+        metric.ts as ts_text,
+        {{ parse_ts('metric.ts') }} as ts,
+        metric.bpm,
+        try_cast(metric.confidence as integer) as confidence,
         activity_id,
         lat,
         lon,
@@ -80,11 +54,7 @@ final as (
         _source,
         _batch_id,
         _ingested_at
-    from (
-        select * from singles
-        union all
-        select * from bucketed
-    )
+    from readings
 )
 
 select * from final
