@@ -4,44 +4,21 @@ from __future__ import annotations
 
 import gzip
 import re
-from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 import orjson
 
 from wearhouse.contracts import STREAMS
-from wearhouse.ingest.records import Checked, check
+from wearhouse.ingest.writer import BronzeWriter, IngestReport, Rejection
 from wearhouse.lake import bronze
 from wearhouse.settings import Settings, get_settings
 
+__all__ = ["IngestReport", "Rejection", "discover", "ingest_file", "ingest_path", "stream_of"]
+
 SUFFIXES = (".json", ".jsonl", ".ndjson")
-# A commit is cut at this much payload so memory stays bounded on multi-GB files.
-MAX_BATCH_BYTES = 128 * 1024 * 1024
 Progress = Callable[[int], None]
-
-
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    """A record refused at the edge, named by file and position."""
-
-    file: str
-    position: str
-    stream: str
-    reason: str
-
-
-@dataclass
-class IngestReport:
-    """What one ingestion did, per stream."""
-
-    records: Counter[str] = field(default_factory=Counter)
-    readings: Counter[str] = field(default_factory=Counter)
-    rejected: list[Rejection] = field(default_factory=list)
-    files: int = 0
-    batches: int = 0
 
 
 def stream_of(path: Path) -> str | None:
@@ -102,56 +79,10 @@ def ingest_file(
     progress: Progress | None = None,
 ) -> None:
     """Ingest one file into lake/bronze/<stream>, committing in bounded batches."""
-    source = f"file:{file.name}"
-    batch = _Batch(stream, source, settings, report)
-    with _open(file) as handle:
+    with BronzeWriter(f"file:{file.name}", settings, report) as writer, _open(file) as handle:
         for position, raw in _records(handle, progress):
-            try:
-                batch.add(check(stream, raw))
-            except ValueError as exc:
-                text = raw.decode(errors="replace") if isinstance(raw, bytes) else raw
-                report.rejected.append(Rejection(str(file), position, stream, str(exc)))
-                batch.reject(text, f"{file.name} {position}: {exc}")
-    batch.flush()
+            writer.add(stream, raw, file=str(file), position=position)
     report.files += 1
-
-
-class _Batch:
-    def __init__(self, stream: str, source: str, settings: Settings, report: IngestReport) -> None:
-        self.stream, self.source, self.settings, self.report = stream, source, settings, report
-        self.payloads: list[str] = []
-        self.rejected: list[tuple[str, str]] = []
-        self.readings = 0
-        self.size = 0
-
-    def add(self, record: Checked) -> None:
-        self.payloads.append(record.payload)
-        self.readings += record.readings
-        self.size += len(record.payload)
-        limit = self.settings.ingest.batch_records
-        if len(self.payloads) >= limit or self.size >= MAX_BATCH_BYTES:
-            self.flush()
-
-    def reject(self, payload: str, reason: str) -> None:
-        self.rejected.append((payload, reason))
-
-    def flush(self) -> None:
-        if not self.payloads and not self.rejected:
-            return
-        batch_id = bronze.append(
-            self.stream, self.payloads, source=self.source, settings=self.settings
-        )
-        bronze.append_rejected(
-            self.stream,
-            self.rejected,
-            source=self.source,
-            batch_id=batch_id,
-            settings=self.settings,
-        )
-        self.report.records[self.stream] += len(self.payloads)
-        self.report.readings[self.stream] += self.readings
-        self.report.batches += 1
-        self.payloads, self.rejected, self.readings, self.size = [], [], 0, 0
 
 
 def _open(file: Path) -> IO[bytes]:
