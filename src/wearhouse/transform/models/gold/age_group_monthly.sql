@@ -8,10 +8,10 @@ final as (
         month,
         age_group,
         count(distinct user_id) as users,
-        sum(avg_sleep_bpm * sleep_readings) / nullif(sum(sleep_readings), 0) as avg_sleep_bpm,
+        {{ exact_sum('sleep_bpm_sum') }} / nullif(sum(sleep_readings), 0) as avg_sleep_bpm,
         -- The mean of each user's monthly total.
         sum(step_count) / count(distinct user_id) as avg_step_count,
-        sum(avg_bpm * readings) / nullif(sum(readings), 0) as avg_bpm,
+        {{ exact_sum('bpm_sum') }} / nullif(sum(readings), 0) as avg_bpm,
         cast(sum(readings) as bigint) as readings
     from days
     group by month, age_group

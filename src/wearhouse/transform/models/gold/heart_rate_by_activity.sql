@@ -27,7 +27,7 @@ final as (
         coalesce(profiles.age_group, 'unknown') as age_group,
         coalesce(profiles.gender, 'unknown') as gender,
         coalesce(profiles.country, 'unknown') as country,
-        avg(readings.bpm) as avg_bpm,
+        {{ exact_avg('readings.bpm') }} as avg_bpm,
         min(readings.bpm) as min_bpm,
         max(readings.bpm) as max_bpm,
         count(*) as readings,

@@ -21,6 +21,8 @@ final as (
         measured.avg_sleep_bpm,
         measured.readings,
         measured.sleep_readings,
+        measured.bpm_sum,
+        measured.sleep_bpm_sum,
         profiled.age_group
     from measured
     left join profiled on measured.user_id = profiled.user_id and measured.day = profiled.day

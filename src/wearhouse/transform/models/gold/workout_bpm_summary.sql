@@ -27,7 +27,7 @@ heart as (
         session_days.session_id,
         session_days.start_time,
         min(readings.bpm) as min_bpm,
-        avg(readings.bpm) as avg_bpm,
+        {{ exact_avg('readings.bpm') }} as avg_bpm,
         max(readings.bpm) as max_bpm,
         count(*) as num_recordings
     from session_days

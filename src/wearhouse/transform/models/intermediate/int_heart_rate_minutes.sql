@@ -40,7 +40,7 @@ minutes as (
         minute,
         sleep_day,
         count(*) as readings,
-        sum(bpm) as bpm_sum,
+        {{ exact_sum('bpm') }} as bpm_sum,
         min(bpm) as bpm_min,
         max(bpm) as bpm_max
     from flagged

@@ -8,7 +8,8 @@ heart_daily as (
         user_id,
         cast(minute as date) as day,
         cast(sum(readings) as bigint) as readings,
-        sum(bpm_sum) / sum(readings) as avg_bpm,
+        {{ exact_sum('bpm_sum') }} as bpm_sum,
+        {{ exact_sum('bpm_sum') }} / sum(readings) as avg_bpm,
         min(bpm_min) as min_bpm,
         max(bpm_max) as max_bpm,
         -- Resting rate: the 5th percentile of the awake minutes' average, robust to a stray low reading.
@@ -23,7 +24,8 @@ sleep_heart as (
         user_id,
         sleep_day as day,
         cast(sum(readings) as bigint) as sleep_readings,
-        sum(bpm_sum) / sum(readings) as avg_sleep_bpm
+        {{ exact_sum('bpm_sum') }} as sleep_bpm_sum,
+        {{ exact_sum('bpm_sum') }} / sum(readings) as avg_sleep_bpm
     from heart_minutes
     where sleep_day is not null
     group by user_id, sleep_day
@@ -43,7 +45,7 @@ sleep_daily as (
     select
         user_id,
         sleep_day as day,
-        sum(duration_s) / 60.0 as sleep_minutes,
+        {{ exact_sum('duration_s') }} / 60.0 as sleep_minutes,
         list(distinct device_id) as devices
     from {{ ref('int_user_sleeps_prioritized') }}
     group by user_id, sleep_day
@@ -68,11 +70,13 @@ final as (
         ]))) as devices,
         coalesce(steps_daily.step_count, 0) as step_count,
         heart_daily.avg_bpm,
+        coalesce(heart_daily.bpm_sum, 0) as bpm_sum,
         heart_daily.min_bpm,
         heart_daily.max_bpm,
         heart_daily.resting_bpm,
         coalesce(sleep_daily.sleep_minutes, 0) as sleep_minutes,
         sleep_heart.avg_sleep_bpm,
+        coalesce(sleep_heart.sleep_bpm_sum, 0) as sleep_bpm_sum,
         coalesce(heart_daily.readings, 0) as readings,
         coalesce(sleep_heart.sleep_readings, 0) as sleep_readings
     from keys

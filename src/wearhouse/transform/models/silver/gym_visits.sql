@@ -1,4 +1,5 @@
--- One row per gym visit (mac_address, gym_id, login); the most recently received logout wins.
+-- One row per gym visit (mac_address, gym_id, login); the latest logout wins, whatever order the
+-- door events arrive in (a record without a logout never reopens a closed visit).
 with events as (
     select * from {{ ref('int_gym_visits_validated') }}
     where _reject_reason is null
@@ -9,7 +10,7 @@ visits as (
         mac_address,
         gym_id,
         login,
-        first(logout order by _ingested_at desc, logout desc) filter (where logout is not null) as logout,
+        max(logout) as logout,
         min(_ingested_at) as _ingested_at
     from events
     group by mac_address, gym_id, login

@@ -1,4 +1,5 @@
--- One row per rejected record or reading, with the reason; nothing invalid disappears silently.
+-- One row per rejected record or reading (and reason), with the reason; nothing invalid disappears
+-- silently, and a bad record sent twice is listed once.
 {%- set per_stream = {
     'heart_rate': "coalesce(_payload, to_json(struct_pack(device_id := device_id, ts := ts_text, bpm := bpm, confidence := confidence)))",
     'steps': "coalesce(_payload, to_json(struct_pack(device_id := device_id, ts := ts_text, steps := steps_sent)))",
@@ -30,10 +31,17 @@ rejected_at_edge as (
     from {{ ref('stg_bronze__rejected') }}
 ),
 
-final as (
+rejected as (
     select * from rejected_in_silver
     union all
     select * from rejected_at_edge
+),
+
+-- The same bad record sent twice is one quarantined record: keep the first ingested.
+final as (
+    select *
+    from rejected
+    qualify row_number() over (partition by stream, payload, reason order by _ingested_at, _batch_id) = 1
 )
 
 select * from final
