@@ -22,6 +22,24 @@ class IngestSettings(BaseModel):
 
     # Records per Delta commit when ingesting files; bigger commits mean fewer, larger files.
     batch_records: int = Field(default=50_000, ge=1)
+    # HTTP: requests arriving within this window share one Delta commit.
+    commit_window_ms: float = Field(default=10.0, ge=0)
+    # HTTP: records waiting for a commit; beyond it requests get 503 with Retry-After.
+    max_queued_records: int = Field(default=500_000, ge=1)
+    # HTTP: largest accepted request body (after gzip decoding), in bytes.
+    max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    # HTTP: how long an Idempotency-Key is remembered.
+    idempotency_hours: float = Field(default=24.0, gt=0)
+
+
+class ServeSettings(BaseModel):
+    """The HTTP service (`wearhouse serve`)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1)
+    # Local demos only: every request acts as admin.
+    no_auth: bool = False
 
 
 class Settings(BaseSettings):
@@ -34,6 +52,7 @@ class Settings(BaseSettings):
     home: Path = Path(".wearhouse")
     engine: EngineSettings = EngineSettings()
     ingest: IngestSettings = IngestSettings()
+    serve: ServeSettings = ServeSettings()
 
     @property
     def lake(self) -> Path:

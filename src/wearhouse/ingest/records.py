@@ -11,6 +11,14 @@ from wearhouse.contracts import STREAMS, describe
 READING_STREAMS = ("heart_rate", "steps")
 
 
+class RecordError(ValueError):
+    """A record that breaks its stream contract; `field` names the first bad field, if any."""
+
+    def __init__(self, reason: str, field: str | None = None) -> None:
+        super().__init__(reason)
+        self.field = field
+
+
 @dataclass(frozen=True, slots=True)
 class Checked:
     """A record that passed its contract: the verbatim JSON text and how many readings it holds."""
@@ -20,12 +28,12 @@ class Checked:
 
 
 def check(stream: str, raw: bytes | str) -> Checked:
-    """Validate one record's JSON text; raises ValueError with a reason that says what to fix."""
+    """Validate one record's JSON text; raises RecordError with a reason that says what to fix."""
     model = STREAMS[stream]
     try:
         record = model.model_validate_json(raw)
     except ValidationError as exc:
-        raise ValueError(_reason(exc)) from None
+        raise RecordError(_reason(exc), _field(exc)) from None
     metrics = getattr(record, "metrics", None)
     readings = len(metrics) if stream in READING_STREAMS and metrics is not None else 1
     text = raw.decode() if isinstance(raw, bytes) else raw
@@ -39,3 +47,10 @@ def _reason(exc: ValidationError) -> str:
     if "model_type" in kinds and len(exc.errors()) == 1:
         return "not a JSON object: each record must be a JSON object {...}"
     return describe(exc)
+
+
+def _field(exc: ValidationError) -> str | None:
+    loc = exc.errors()[0]["loc"]
+    if not loc:
+        return None
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")

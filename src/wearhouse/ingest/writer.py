@@ -69,7 +69,10 @@ class BronzeWriter:
         pending.payloads.append(record.payload)
         pending.readings += record.readings
         pending.size += len(record.payload)
-        if len(pending.payloads) >= self.settings.ingest.batch_records or pending.size >= MAX_BATCH_BYTES:
+        if (
+            len(pending.payloads) >= self.settings.ingest.batch_records
+            or pending.size >= MAX_BATCH_BYTES
+        ):
             self._commit(stream)
         return True
 
@@ -82,7 +85,9 @@ class BronzeWriter:
         pending = self._pending.pop(stream, None)
         if pending is None or not (pending.payloads or pending.rejected):
             return
-        batch_id = bronze.append(stream, pending.payloads, source=self.source, settings=self.settings)
+        batch_id = bronze.append(
+            stream, pending.payloads, source=self.source, settings=self.settings
+        )
         bronze.append_rejected(
             stream, pending.rejected, source=self.source, batch_id=batch_id, settings=self.settings
         )

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pyarrow as pa
-from deltalake import DeltaTable, write_deltalake
+from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
 from wearhouse.contracts import STREAMS
@@ -57,11 +57,18 @@ def ensure_tables(settings: Settings | None = None) -> None:
             )
 
 
-def _metadata(n: int, stream: str, source: str, batch_id: str, at: datetime) -> list[pa.Array]:
+def _metadata(
+    n: int, stream: str, source: str, batch_id: str | Sequence[str], at: datetime
+) -> list[pa.Array]:
+    batch_ids = (
+        pa.repeat(batch_id, n).cast(pa.string())
+        if isinstance(batch_id, str)
+        else pa.array(batch_id, pa.string())
+    )
     return [
         pa.repeat(stream, n).cast(pa.string()),
         pa.repeat(source, n).cast(pa.string()),
-        pa.repeat(batch_id, n).cast(pa.string()),
+        batch_ids,
         pa.repeat(pa.scalar(at, pa.timestamp("us", tz="UTC")), n),
         pa.repeat(pa.scalar(at.date(), pa.date32()), n),
     ]
@@ -72,22 +79,33 @@ def append(
     payloads: Sequence[str],
     *,
     source: str,
-    batch_id: str | None = None,
+    batch_id: str | Sequence[str] | None = None,
     settings: Settings | None = None,
+    commit_metadata: dict[str, str] | None = None,
 ) -> str:
-    """Commit payloads to lake/bronze/<stream> as one Delta transaction; returns the batch id."""
+    """Commit payloads to lake/bronze/<stream> as one Delta transaction; returns the batch id.
+
+    `batch_id` may be one id for all rows or one per row (requests sharing a group commit);
+    `commit_metadata` is stored in the Delta commit itself, atomically with the rows.
+    """
     if stream not in STREAMS:
         raise ValueError(f"unknown stream {stream!r}: use one of {', '.join(STREAMS)}")
     batch_id = batch_id or new_batch_id()
-    if not payloads:
-        return batch_id
+    if not payloads and not commit_metadata:
+        return batch_id if isinstance(batch_id, str) else ""
     at = datetime.now(UTC)
     columns = [
         pa.array(payloads, pa.string()),
         *_metadata(len(payloads), stream, source, batch_id, at),
     ]
-    _write("bronze", stream, pa.Table.from_arrays(columns, schema=BRONZE_SCHEMA), settings)
-    return batch_id
+    _write(
+        "bronze",
+        stream,
+        pa.Table.from_arrays(columns, schema=BRONZE_SCHEMA),
+        settings,
+        commit_metadata,
+    )
+    return batch_id if isinstance(batch_id, str) else ""
 
 
 def append_rejected(
@@ -95,28 +113,38 @@ def append_rejected(
     rejected: Sequence[tuple[str, str]],
     *,
     source: str,
-    batch_id: str,
+    batch_id: str | Sequence[str],
     settings: Settings | None = None,
+    commit_metadata: dict[str, str] | None = None,
 ) -> None:
     """Keep records refused at the edge, (payload, reason) pairs, so silver.quarantine shows them."""
-    if not rejected:
+    if not rejected and not commit_metadata:
         return
     at = datetime.now(UTC)
     payloads = pa.array([p for p, _ in rejected], pa.string())
     reasons = pa.array([r for _, r in rejected], pa.string())
     meta = _metadata(len(rejected), stream, source, batch_id, at)
-    _write(
-        "bronze",
-        REJECTS,
-        pa.Table.from_arrays([payloads, reasons, *meta], schema=REJECTS_SCHEMA),
-        settings,
-    )
+    table = pa.Table.from_arrays([payloads, reasons, *meta], schema=REJECTS_SCHEMA)
+    _write("bronze", REJECTS, table, settings, commit_metadata)
 
 
-def _write(layer: str, name: str, table: pa.Table, settings: Settings | None) -> None:
+def _write(
+    layer: str,
+    name: str,
+    table: pa.Table,
+    settings: Settings | None,
+    commit_metadata: dict[str, str] | None = None,
+) -> None:
     path = table_path(layer, name, settings or get_settings())
     path.mkdir(parents=True, exist_ok=True)
+    properties = CommitProperties(custom_metadata=commit_metadata) if commit_metadata else None
     try:
-        write_deltalake(str(path), table, mode="append", partition_by=["_ingest_date"])
+        write_deltalake(
+            str(path),
+            table,
+            mode="append",
+            partition_by=["_ingest_date"],
+            commit_properties=properties,
+        )
     except OSError as exc:  # disk full, permissions, a vanished mount: worth retrying later
         raise TransientError(f"could not commit {table.num_rows} rows to {path}: {exc}") from exc

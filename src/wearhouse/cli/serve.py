@@ -1,0 +1,52 @@
+"""`wearhouse serve`: the HTTP ingestion service (query API and live feed join it later)."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from wearhouse.cli.output import errors
+from wearhouse.settings import get_settings
+
+
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on [default: 127.0.0.1].")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on [default: 8000].")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes [default: 1].")
+    ] = None,
+    no_auth: Annotated[
+        bool, typer.Option("--no-auth", help="Local demos only: accept requests without a token.")
+    ] = False,
+) -> None:
+    """Serve POST /v1/ingest/{stream}, /health, /metrics and the OpenAPI docs at /docs."""
+    import uvicorn
+
+    settings = get_settings()
+    host = host or settings.serve.host
+    port = port or settings.serve.port
+    workers = workers or settings.serve.workers
+    if no_auth:
+        os.environ["WEARHOUSE_SERVE__NO_AUTH"] = "true"
+        errors.print(
+            "[bold red]WARNING: --no-auth: every request is accepted as admin, without a token. "
+            "Use it only for a local demo, never on a network.[/]"
+        )
+    elif not (settings.home.resolve() / "tokens.json").exists():
+        errors.print(
+            "[yellow]No tokens yet: create one with `wearhouse token create --role device`.[/]"
+        )
+    os.environ["WEARHOUSE_HOME"] = str(settings.home.resolve())
+    uvicorn.run(
+        "wearhouse.ingest.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+    )
