@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from wearhouse.contracts.base import Id, Record, Timestamp
 
@@ -28,53 +28,58 @@ class StepsMetric(BaseModel):
     steps: float
 
 
-def _check_shape(record: BaseModel, single: tuple[str, ...]) -> None:
-    values = record.__dict__
-    has_single = all(values.get(key) is not None for key in single)
-    bucket = ("created_at", "ended_at", "metrics")
-    has_bucket = all(values.get(key) is not None for key in bucket)
-    if not (has_single or has_bucket):
-        missing_single = [k for k in single if values.get(k) is None]
-        missing_bucket = [k for k in bucket if values.get(k) is None]
-        raise ValueError(
-            f"a reading needs {' + '.join(single)} (missing {', '.join(missing_single)}) "
-            f"or a bucket needs {' + '.join(bucket)} (missing {', '.join(missing_bucket)})"
-        )
-
-
-class HeartRate(Record):
-    """`heart_rate`: one reading (ts + bpm) or a bucket (created_at, ended_at, metrics)."""
+class HeartRateReading(Record):
+    """One heart-rate reading, as event streams send it."""
 
     device_id: Id
-    ts: Timestamp | None = None
-    bpm: float | None = None
+    ts: Timestamp
+    bpm: float
     confidence: int | None = Field(default=None, ge=0, le=3)
     activity_id: Id | None = None
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    created_at: Timestamp | None = None
-    ended_at: Timestamp | None = None
-    # Only the envelope is checked at the edge: one bad reading must not reject its whole
-    # bucket, so each metric is checked in silver and quarantined on its own (HeartRateMetric).
-    metrics: list[dict[str, Any]] | None = None
-
-    @model_validator(mode="after")
-    def _one_shape(self) -> Self:
-        _check_shape(self, ("ts", "bpm"))
-        return self
 
 
-class Steps(Record):
-    """`steps`: one reading (ts + steps) or a bucket (created_at, ended_at, metrics)."""
+class HeartRateBucket(Record):
+    """A Fitbit-style bucket of heart-rate readings (HeartRateMetric each)."""
 
     device_id: Id
-    ts: Timestamp | None = None
-    steps: float | None = None
-    created_at: Timestamp | None = None
-    ended_at: Timestamp | None = None
-    metrics: list[dict[str, Any]] | None = None  # checked per metric in silver (StepsMetric)
+    created_at: Timestamp
+    ended_at: Timestamp
+    # Only the envelope is checked at the edge: one bad reading must not reject its whole
+    # bucket, so each metric is checked in silver and quarantined on its own.
+    metrics: list[dict[str, Any]]
 
-    @model_validator(mode="after")
-    def _one_shape(self) -> Self:
-        _check_shape(self, ("ts", "steps"))
-        return self
+
+class HeartRate(
+    RootModel[Annotated[HeartRateReading | HeartRateBucket, Field(union_mode="left_to_right")]]
+):
+    """`heart_rate`: one reading (ts + bpm) or a bucket (created_at, ended_at, metrics)."""
+
+
+class StepsReading(Record):
+    """One per-minute step count."""
+
+    device_id: Id
+    ts: Timestamp
+    steps: float
+
+
+class StepsBucket(Record):
+    """A bucket of per-minute step counts (StepsMetric each), checked per metric in silver."""
+
+    device_id: Id
+    created_at: Timestamp
+    ended_at: Timestamp
+    metrics: list[dict[str, Any]]
+
+
+class Steps(RootModel[Annotated[StepsReading | StepsBucket, Field(union_mode="left_to_right")]]):
+    """`steps`: one reading (ts + steps) or a bucket (created_at, ended_at, metrics)."""
+
+
+SHAPES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "heart_rate": (("ts", "bpm"), ("created_at", "ended_at", "metrics")),
+    "steps": (("ts", "steps"), ("created_at", "ended_at", "metrics")),
+}
+"""The keys that make a single reading and a bucket, per stream with both shapes."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from wearhouse.contracts import STREAMS, describe
+from wearhouse.contracts import STREAMS, describe, relevant_errors
 
 READING_STREAMS = ("heart_rate", "steps")
 
@@ -33,24 +33,29 @@ def check(stream: str, raw: bytes | str) -> Checked:
     try:
         record = model.model_validate_json(raw)
     except ValidationError as exc:
-        raise RecordError(_reason(exc), _field(exc)) from None
-    metrics = getattr(record, "metrics", None)
+        raise RecordError(_reason(exc, stream), _field(exc, stream)) from None
+    metrics = getattr(getattr(record, "root", record), "metrics", None)
     readings = len(metrics) if stream in READING_STREAMS and metrics is not None else 1
     text = raw.decode() if isinstance(raw, bytes) else raw
     return Checked(text, readings)
 
 
-def _reason(exc: ValidationError) -> str:
-    kinds = {e["type"] for e in exc.errors()}
-    if "json_invalid" in kinds:
-        return f"not valid JSON ({exc.errors()[0]['msg'].removeprefix('Invalid JSON: ')}): send one JSON object per record"
-    if "model_type" in kinds and len(exc.errors()) == 1:
+NOT_AN_OBJECT = {"model_type", "model_attributes_type", "dict_type"}
+
+
+def _reason(exc: ValidationError, stream: str) -> str:
+    items = exc.errors()
+    if any(e["type"] == "json_invalid" for e in items):
+        detail = items[0]["msg"].removeprefix("Invalid JSON: ")
+        return f"not valid JSON ({detail}): send one JSON object per record"
+    if all(e["type"] in NOT_AN_OBJECT and len(e["loc"]) <= 1 for e in items):
         return "not a JSON object: each record must be a JSON object {...}"
-    return describe(exc)
+    return describe(exc, stream=stream)
 
 
-def _field(exc: ValidationError) -> str | None:
-    loc = exc.errors()[0]["loc"]
+def _field(exc: ValidationError, stream: str) -> str | None:
+    items, _ = relevant_errors(exc, stream)
+    loc = items[0]["loc"] if items else ()
     if not loc:
         return None
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
