@@ -14,7 +14,7 @@ from wearhouse.cli.output import arrow_table, bytes_progress, console, errors, s
 from wearhouse.cli.transform import print_report as print_transform
 from wearhouse.cli.transform import run_with_progress
 from wearhouse.errors import TerminalError
-from wearhouse.settings import get_settings
+from wearhouse.settings import Settings, get_settings
 
 
 def demo(
@@ -31,9 +31,6 @@ def demo(
     from wearhouse.lake import read
     from wearhouse.synth import FleetConfig, write_fleet
 
-    if serve:
-        errors.print("[red]error:[/] --serve needs the ingestion service, which is not built yet")
-        raise typer.Exit(2)
     settings = get_settings()
     out = settings.home.resolve() / "demo" / f"fleet-{users}x{days}-seed{seed}"
     start = date.today() - timedelta(days=days)
@@ -62,6 +59,22 @@ def demo(
         f"\nExplore further: [bold]WEARHOUSE_HOME={settings.home} wearhouse sql "
         '"select * from gold.user_daily limit 10"[/]'
     )
+    if serve:
+        keep_serving(settings)
+
+
+def keep_serving(settings: Settings) -> None:
+    """Serve the API over the demo's home with a fresh admin token, until Ctrl-C."""
+    from wearhouse.auth.tokens import Role, TokenStore
+    from wearhouse.cli.serve import serve
+
+    token, _ = TokenStore.for_settings(settings).create(Role.admin)
+    base = f"http://{settings.serve.host}:{settings.serve.port}"
+    console.rule("[bold]Serving[/]")
+    console.print(f"API docs: {base}/docs   health: {base}/health   metrics: {base}/metrics")
+    console.print(f"Admin token for this demo (shown once): [bold]{token}[/]")
+    console.print(f"Watch data arrive: wearhouse simulate --url {base} --token <token>")
+    serve(host=None, port=None, workers=1, no_auth=False)
 
 
 def print_insights(con: duckdb.DuckDBPyConnection) -> None:
