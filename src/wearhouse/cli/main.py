@@ -6,8 +6,12 @@ import typer
 
 from wearhouse.cli.demo import demo
 from wearhouse.cli.generate import generate
+from wearhouse.cli.importers import import_app
 from wearhouse.cli.ingest import ingest
+from wearhouse.cli.serve import serve
+from wearhouse.cli.simulate import simulate
 from wearhouse.cli.sql import sql
+from wearhouse.cli.token import app as token_app
 from wearhouse.cli.transform import transform
 
 app = typer.Typer(
@@ -22,6 +26,10 @@ app.command()(generate)
 app.command()(ingest)
 app.command()(transform)
 app.command()(sql)
+app.command()(serve)
+app.command()(simulate)
+app.add_typer(token_app, name="token")
+app.add_typer(import_app, name="import")
 
 
 if __name__ == "__main__":

@@ -76,6 +76,10 @@ def iter_json_array(
         char = buf.next_char()
         if char == "]":
             return
+        if char is None:
+            raise JsonArrayError(
+                "the file ends inside the array (']' missing)", buf.offset(), index
+            )
         if index:
             if char != ",":
                 raise JsonArrayError(
@@ -93,7 +97,9 @@ def iter_json_array(
 def _decode(decoder: json.JSONDecoder, buf: _Buffer, index: int) -> Any:
     while True:
         if buf.pos >= len(buf.text) and not buf.refill():
-            raise JsonArrayError("the file ends inside the array (']' missing)", buf.offset(), index)
+            raise JsonArrayError(
+                "the file ends inside the array (']' missing)", buf.offset(), index
+            )
         try:
             item, end = decoder.raw_decode(buf.text, buf.pos)
         except json.JSONDecodeError as exc:

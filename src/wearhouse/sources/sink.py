@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any
 
 import orjson
 
@@ -29,8 +28,12 @@ class Sink:
         self._writer = BronzeWriter(source, settings, self.report.ingest)
         self._unreported = 0
 
-    def emit(self, stream: str, record: dict[str, Any], *, file: str, position: str) -> None:
-        """Send one record of a stream to bronze; a record its contract refuses is kept aside."""
+    def emit(self, stream: str, record: object, *, file: str, position: str) -> None:
+        """Send one record of a stream to bronze; a record its contract refuses is kept aside.
+
+        `record` is normally a dict; anything else (an export's item that is not an object) is
+        sent as it is, so the contract refuses it with its reason and bronze keeps it.
+        """
         self._writer.add(stream, orjson.dumps(record), file=file, position=position)
         self._unreported += 1
         if self._unreported >= _PROGRESS_STEP:

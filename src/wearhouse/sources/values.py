@@ -28,7 +28,8 @@ def number(value: object) -> object:
 
 
 def slug(text: str) -> str:
-    """Lower-case ASCII words joined by hyphens: "Alexandre's Apple Watch" -> "alexandre-s-apple-watch"."""
+    """Lower-case ASCII words joined by hyphens: "Alexandre's Apple Watch" -> "alexandres-apple-watch"."""
+    text = text.replace("'", "").replace("\u2019", "")  # straight and curly apostrophes
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return _NOT_SLUG.sub("-", ascii_text.lower()).strip("-") or "unnamed"
 

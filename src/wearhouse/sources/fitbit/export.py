@@ -23,7 +23,7 @@ from wearhouse.sources.fitbit.files import (
 from wearhouse.sources.report import ImportReport, Tracker
 from wearhouse.sources.sink import Sink
 
-_METRIC_FILE = re.compile(r"(?P<metric>[a-z_]+)-(?P<tag>\d[\d-]*)\.json")
+_METRIC_FILE = re.compile(r"(?P<metric>[a-z][a-z0-9_]*)-(?P<tag>\d[\d-]*)\.json")
 SCORES_FILE = "sleep_score.csv"
 KINDS = ("band", "watch")
 

@@ -116,7 +116,9 @@ def read_sleep_scores(sink: Sink, path: Path, label: str, wearer: Wearer) -> Non
                 if log_id:
                     wearer.scores[log_id] = (records.sleep_score(row), label, position)
                 else:
-                    sink.skip(label, position, "sleep_log_entry_id is blank: no sleep to attach it to")
+                    sink.skip(
+                        label, position, "sleep_log_entry_id is blank: no sleep to attach it to"
+                    )
     sink.tracker.advance(read_bytes=path.stat().st_size)
     sink.file_done()
 
@@ -125,8 +127,5 @@ def skip_unmatched_scores(sink: Sink, wearer: Wearer) -> None:
     """List the scores whose sleep is not in the export: a score is only kept with its sleep."""
     for log_id, (_, label, position) in wearer.scores.items():
         if log_id not in wearer.matched:
-            sink.skip(
-                label,
-                position,
-                f"no sleep with log id {log_id} in the sleep files: the score has nothing to attach to",
-            )
+            reason = "no sleep with this sleep_log_entry_id in the sleep files: nothing to attach the score to"
+            sink.skip(label, position, reason)

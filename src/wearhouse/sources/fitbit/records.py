@@ -12,6 +12,8 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
+
 from wearhouse.sources.values import number, slug
 
 _US = re.compile(r"(\d\d)/(\d\d)/(\d\d) (\d\d:\d\d:\d\d)")
@@ -145,10 +147,8 @@ def resting_day_problem(item: dict[str, Any]) -> str | None:
         return f"value {value!r} is not Fitbit's {{date, value, error}} object"
     rate = number(value.get("value"))
     if not isinstance(rate, (int, float)) or rate <= 0:
-        return (
-            f"no resting heart rate was measured that day (value {value.get('value')!r}, "
-            f"date {value.get('date')!r}): nothing to import"
-        )
+        shown = orjson.dumps({"date": value.get("date"), "value": value.get("value")}).decode()
+        return f"no resting heart rate was measured that day ({shown}): nothing to import"
     return None
 
 
