@@ -280,9 +280,17 @@ def test_quarantine_holds_each_injected_fault_with_its_reason(built: Built) -> N
         ("heart_rate", lambda text, _: text == NOT_JSON.decode().strip(), "not valid JSON"),
         ("steps", lambda _, p: p is not None and p.get("steps") == -5, "is outside 0-1000"),
         ("sleeps", lambda _, p: p is not None and sleep_backwards(p), "before it starts"),
+        # Not a synth fault: the edge cases' session that stops 4 h after it starts.
+        (
+            "workouts",
+            lambda _, p: (
+                p is not None and p.get("session_id") == "x1" and p.get("action") == "start"
+            ),
+            "sessions longer than 3 h are not counted",
+        ),
     ]
     rows = built.quarantine
-    assert len(rows) == len(faults) == built.counts["bad_records"]
+    assert len(rows) == len(faults) == built.counts["bad_records"] + 1
     matched: set[int] = set()
     for stream, holds, reason in faults:
         hits = [

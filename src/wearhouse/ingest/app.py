@@ -65,6 +65,14 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components.update(definitions.get("$defs", {}))
+    schema["components"]["securitySchemes"] = {
+        "bearerAuth": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "`wearhouse token create`",
+        }
+    }
+    schema["security"] = [{"bearerAuth": []}]
     components["StreamRecord"] = {
         "description": "A record of the stream named in the path (DESIGN.md section 3)",
         "anyOf": [{"$ref": f"#/components/schemas/{model.__name__}"} for model in STREAMS.values()],

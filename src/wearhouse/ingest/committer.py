@@ -85,15 +85,16 @@ class GroupCommitter:
 
     async def submit(
         self, stream: str, parsed: ParsedBody, answer: Answer, key: str | None, batch_id: str
-    ) -> Answer:
-        """Wait until the request's records are committed; returns the answer to send."""
+    ) -> tuple[Answer, bool]:
+        """Wait until the request's records are committed; returns the answer to send and
+        whether this request's records were the ones committed (False for a repeated key)."""
         if key is not None:
             known = self.idempotency.get(key)
             if known is not None:
-                return known
+                return known, False
             running = self._inflight.get(key)
             if running is not None:
-                return await asyncio.shield(running)
+                return await asyncio.shield(running), False
         size = len(parsed.payloads) + len(parsed.rejected)
         if self._queued + size > self.settings.ingest.max_queued_records and self._queued:
             raise QueueFull(f"{self._queued:,} records are waiting for a commit")
@@ -104,7 +105,7 @@ class GroupCommitter:
             self._inflight[key] = future
         self._wakeup.set()
         try:
-            return await asyncio.shield(future)
+            return await asyncio.shield(future), True
         finally:
             if key is not None:
                 self._inflight.pop(key, None)

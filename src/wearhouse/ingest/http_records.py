@@ -41,30 +41,48 @@ def decode(body: bytes, encoding: str | None, limit: int) -> bytes:
             "body_too_large",
             f"the body is {len(body):,} bytes; send at most {limit:,} per request",
         )
-    if not encoding or encoding == "identity":
+    coding = (encoding or "identity").strip().lower()
+    if coding == "identity":
         return body
-    if encoding != "gzip":
+    if coding not in ("gzip", "x-gzip"):
         raise BodyError(
             415,
             "unsupported_encoding",
             f"Content-Encoding {encoding!r} is not supported: use gzip or none",
         )
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    try:
-        data = inflater.decompress(body, limit + 1)
-    except zlib.error as exc:
-        raise BodyError(
-            400,
-            "bad_gzip",
-            f"the body is not valid gzip ({exc}): compress it with gzip or drop Content-Encoding",
-        ) from None
-    if len(data) > limit:
-        raise BodyError(
-            413,
-            "body_too_large",
-            f"the body inflates to more than {limit:,} bytes; send smaller batches",
-        )
-    return data
+    return _gunzip(body, limit)
+
+
+def _gunzip(body: bytes, limit: int) -> bytes:
+    """Every gzip member of the body, in order; a truncated or corrupt stream is refused whole."""
+    out: list[bytes] = []
+    size, rest = 0, body
+    while rest:
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        try:
+            data = inflater.decompress(rest, limit + 1 - size)
+        except zlib.error as exc:
+            raise BodyError(
+                400,
+                "bad_gzip",
+                f"the body is not valid gzip ({exc}): compress it with gzip or drop Content-Encoding",
+            ) from None
+        size += len(data)
+        if size > limit or inflater.unconsumed_tail:
+            raise BodyError(
+                413,
+                "body_too_large",
+                f"the body inflates to more than {limit:,} bytes; send smaller batches",
+            )
+        if not inflater.eof:
+            raise BodyError(
+                400,
+                "bad_gzip",
+                "the gzip body ends before its stream does: send the whole compressed body",
+            )
+        out.append(data)
+        rest = inflater.unused_data
+    return b"".join(out)
 
 
 def parse(stream: str, body: bytes, content_type: str | None, where: str) -> ParsedBody:

@@ -21,9 +21,9 @@ HISTORY_COMMITS = 20_000
 Answer = dict[str, Any]
 
 
-def scoped(stream: str, key: str) -> str:
-    """Keys are per stream: the same key on two streams names two requests."""
-    return f"{stream}:{key}"
+def scoped(token_id: str, stream: str, key: str) -> str:
+    """Keys are per token and stream: two devices numbering their batches alike never collide."""
+    return f"{token_id}:{stream}:{key}"
 
 
 class IdempotencyStore:

@@ -97,7 +97,7 @@ async def ingest(
     """
     committer: GroupCommitter = request.app.state.committer
     name = stream.value
-    key = scoped(name, idempotency_key) if idempotency_key else None
+    key = scoped(principal.token_id, name, idempotency_key) if idempotency_key else None
     if key is not None and (known := committer.idempotency.get(key)) is not None:
         return _answer(known)
     settings = request.app.state.settings
@@ -119,7 +119,7 @@ async def ingest(
         "errors": parsed.errors[:MAX_ERRORS_SHOWN],
     }
     try:
-        answer = await committer.submit(name, parsed, answer, key, batch_id=uuid.uuid4().hex)
+        answer, fresh = await committer.submit(name, parsed, answer, key, batch_id=uuid.uuid4().hex)
     except QueueFull as exc:
         metrics.REFUSED.labels("queue_full").inc()
         raise ApiError(
@@ -128,9 +128,10 @@ async def ingest(
     except TransientError as exc:
         metrics.REFUSED.labels("store_unavailable").inc()
         raise ApiError(503, "store_unavailable", str(exc), headers={"Retry-After": "5"}) from None
-    metrics.RECORDS.labels(name, "accepted").inc(len(parsed.payloads))
-    metrics.RECORDS.labels(name, "rejected").inc(len(parsed.rejected))
-    metrics.READINGS.labels(name).inc(parsed.readings)
+    if fresh:  # a request that waited on an earlier one with its key committed nothing itself
+        metrics.RECORDS.labels(name, "accepted").inc(len(parsed.payloads))
+        metrics.RECORDS.labels(name, "rejected").inc(len(parsed.rejected))
+        metrics.READINGS.labels(name).inc(parsed.readings)
     return _answer(answer)
 
 

@@ -31,10 +31,29 @@ rejected_at_edge as (
     from {{ ref('stg_bronze__rejected') }}
 ),
 
+-- A start whose stop came too late can never become a session: say so rather than drop it.
+overlong_workouts as (
+    select
+        'workouts' as stream,
+        _payload as payload,
+        'workout ' || workout_id || ' session ' || session_id || ' of user ' || user_id
+            || ' stops ' || round((epoch(next_ts) - epoch(ts)) / 3600, 1) || ' h after it starts; '
+            || 'sessions longer than {{ var("workout_max_hours") }} h are not counted' as reason,
+        _source as source,
+        _batch_id,
+        _ingested_at
+    from {{ ref('int_workout_events_sequenced') }}
+    where action = 'start'
+        and next_action = 'stop'
+        and next_ts > ts + interval '{{ var("workout_max_hours") }} hours'
+),
+
 rejected as (
     select * from rejected_in_silver
     union all
     select * from rejected_at_edge
+    union all
+    select * from overlong_workouts
 ),
 
 -- The same bad record sent twice is one quarantined record: keep the first ingested.
