@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, write_deltalake
@@ -128,6 +130,24 @@ def append_rejected(
     _write("bronze", REJECTS, table, settings, commit_metadata)
 
 
+# Open tables, so that each append reads only the commits since the last one instead of
+# replaying the table's log; delta-rs retries a commit that another writer got to first.
+_OPEN: dict[str, DeltaTable] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def _open_table(path: Path) -> DeltaTable | str:
+    key = str(path)
+    with _OPEN_LOCK:
+        table = _OPEN.get(key)
+        if table is None:
+            try:
+                table = _OPEN[key] = DeltaTable(key)
+            except TableNotFoundError:
+                return key
+        return table
+
+
 def _write(
     layer: str,
     name: str,
@@ -140,7 +160,7 @@ def _write(
     properties = CommitProperties(custom_metadata=commit_metadata) if commit_metadata else None
     try:
         write_deltalake(
-            str(path),
+            _open_table(path),
             table,
             mode="append",
             partition_by=["_ingest_date"],
