@@ -2,7 +2,7 @@
 UV ?= uv
 export UV_PYTHON ?= 3.11
 
-.PHONY: help install demo test lint format bench clean
+.PHONY: help install demo test lint format bench docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ format: install ## Format the code
 
 bench: install ## Pipeline benchmark at 200 users x 30 days (writes bench/results/)
 	$(UV) run python bench/pipeline.py --users 200 --days 30 --hr-interval 5
+
+docs: install ## Regenerate docs/cli.md from the code (a test checks it is current)
+	$(UV) run typer wearhouse.cli.main utils docs --name wearhouse --output docs/cli.md
 
 clean: ## Remove the local Wearhouse home and caches
 	rm -rf .wearhouse .pytest_cache .ruff_cache .mypy_cache
