@@ -45,8 +45,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def make_bodies(count: int, batch: int) -> list[bytes]:
-    """`count` distinct JSON arrays of `batch` readings (distinct devices and timestamps)."""
+def make_bodies(count: int, batch: int, shape: str = "readings") -> list[bytes]:
+    """`count` distinct bodies of `batch` readings (distinct devices and timestamps): a JSON array
+    of single readings, or one Fitbit-style bucket record holding them (`shape="bucket"`)."""
     start = int(datetime(2026, 10, 1, tzinfo=UTC).timestamp())
     bodies = []
     for b in range(count):
@@ -60,7 +61,20 @@ def make_bodies(count: int, batch: int) -> list[bytes]:
             }
             for i in range(batch)
         ]
-        bodies.append(orjson.dumps(readings))
+        if shape == "bucket":
+            metrics = [
+                {"ts": base + i * 5, "bpm": r["bpm"], "confidence": 3}
+                for i, r in enumerate(readings)
+            ]
+            bucket = {
+                "device_id": device,
+                "created_at": readings[0]["ts"],
+                "ended_at": readings[-1]["ts"],
+                "metrics": metrics,
+            }
+            bodies.append(orjson.dumps(bucket))
+        else:
+            bodies.append(orjson.dumps(readings))
     return bodies
 
 
@@ -91,7 +105,12 @@ def load(
     requests = [build_request(path, body, headers) for body in bodies]
     asyncio.run(run_load("127.0.0.1", port, requests, clients, 2))
     result = asyncio.run(run_load("127.0.0.1", port, requests, clients, seconds))
-    return result.summary(len(orjson.loads(bodies[0])))
+    return result.summary(_readings_in(bodies[0]))
+
+
+def _readings_in(body: bytes) -> int:
+    value = orjson.loads(body)
+    return len(value["metrics"]) if isinstance(value, dict) else len(value)
 
 
 def bench_wearhouse(
@@ -192,6 +211,11 @@ def main() -> None:
     )
     parser.add_argument("--window-ms", type=float, default=10, help="Wearhouse group-commit window")
     parser.add_argument("--skip-baselines", action="store_true")
+    parser.add_argument(
+        "--also-buckets",
+        action="store_true",
+        help="also measure Wearhouse with each request one bucket record of `batch` readings",
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="wearhouse-bench-http-"))
     try:
@@ -200,8 +224,12 @@ def main() -> None:
             "setup": {"clients": args.clients, "batch": args.batch, "seconds": args.seconds,
                       "workers": args.workers, "window_ms": args.window_ms, "cpus": os.cpu_count()},
         }  # fmt: skip
-        figures["wearhouse"] = bench_wearhouse(bodies, args, workdir)
+        figures["wearhouse"] = bench_wearhouse(bodies, args, workdir / "readings")
         print(json.dumps(figures["wearhouse"]), flush=True)
+        if args.also_buckets:
+            buckets = make_bodies(400, args.batch, shape="bucket")
+            figures["wearhouse_buckets"] = bench_wearhouse(buckets, args, workdir / "buckets")
+            print(json.dumps(figures["wearhouse_buckets"]), flush=True)
         if not args.skip_baselines:
             figures["baseline_a_fastapi_postgres"] = bench_baseline_a(bodies, args)
             print(json.dumps(figures["baseline_a_fastapi_postgres"]), flush=True)
