@@ -11,21 +11,7 @@ checked as (
     select
         readings.*,
         devices.user_id,
-        case
-            when readings.device_id is null
-                then 'device_id is missing: send the id of the device that counted the steps'
-            when readings.ts is null
-                then 'ts ' || coalesce('''' || readings.ts_text || '''', 'is missing')
-                    || ': send an ISO 8601 timestamp or epoch seconds'
-            when readings.steps is null then 'steps is missing or not a number'
-            when readings.steps < 0 or readings.steps > {{ var('steps_per_minute_max') }}
-                then 'steps ' || readings.steps || ' is outside 0-{{ var("steps_per_minute_max") }} per minute'
-            when {{ too_far_ahead('readings.ts', 'readings._ingested_at') }}
-                then 'ts ' || readings.ts || ' is more than {{ var("future_tolerance_hours") }} hours '
-                    || 'after the record was ingested: check the device clock'
-            when devices.device_id is null
-                then 'unknown device ' || readings.device_id || ': register it on the devices stream'
-        end as _reject_reason
+        {{ reading_reject_reason('steps', 0, var('steps_per_minute_max'), ' per minute', 'counted the steps') }} as _reject_reason
     from readings
     left join devices on readings.device_id = devices.device_id
 ),
