@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from wearhouse.cli.consume import consume
 from wearhouse.cli.demo import demo
 from wearhouse.cli.generate import generate
 from wearhouse.cli.importers import import_app
@@ -28,6 +29,7 @@ app.command()(transform)
 app.command()(sql)
 app.command()(serve)
 app.command()(simulate)
+app.command()(consume)
 app.add_typer(token_app, name="token")
 app.add_typer(import_app, name="import")
 

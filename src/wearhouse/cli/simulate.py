@@ -14,8 +14,16 @@ from wearhouse.cli.output import console, errors
 
 def simulate(
     url: Annotated[
-        str, typer.Option(help="Base URL of `wearhouse serve`, e.g. http://127.0.0.1:8000.")
-    ],
+        str | None,
+        typer.Option(help="Base URL of `wearhouse serve`, e.g. http://127.0.0.1:8000."),
+    ] = None,
+    broker: Annotated[
+        str | None,
+        typer.Option(
+            help="Publish to a broker instead of HTTP: nats://, redis://, amqp://, kafka:// or "
+            "mqtt:// (start `wearhouse consume` first for MQTT)."
+        ),
+    ] = None,
     devices: Annotated[
         int, typer.Option(min=1, help="How many people (each with a wearable, some with a phone).")
     ] = 20,
@@ -27,8 +35,22 @@ def simulate(
         str | None, typer.Option(envvar="WEARHOUSE_TOKEN", help="A device or admin token.")
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed of the simulated fleet.")] = 7,
+    prefix: Annotated[
+        str | None,
+        typer.Option(help="With --broker: the name prefix (default: WEARHOUSE_STREAM__PREFIX)."),
+    ] = None,
 ) -> None:
-    """Register a synthetic fleet, then post its heart-rate and step readings, stamped now, at --rate."""
+    """Register a synthetic fleet, then send its heart-rate and step readings, stamped now, at --rate.
+
+    Give exactly one of --url (HTTP ingestion) and --broker (NATS JetStream, Redis, RabbitMQ, Kafka, MQTT).
+    """
+    if (url is None) == (broker is None):
+        errors.print("[red]error:[/] give exactly one of --url (HTTP) and --broker (a broker URL)")
+        raise typer.Exit(2)
+    if broker is not None:
+        _simulate_broker(broker, prefix, devices, rate, duration, seed)
+        return
+    assert url is not None
     import httpx
 
     from wearhouse.synth import live
@@ -93,3 +115,46 @@ def _stream_readings(client: Any, readings: Any, rate: int, duration: float) -> 
             status.update(f"Streaming readings: {sent:,} sent")
             time.sleep(max(0.0, 1 - (time.monotonic() - tick)))
     return sent
+
+
+def _simulate_broker(
+    broker: str, prefix: str | None, devices: int, rate: int, duration: float, seed: int
+) -> None:
+    """Publish the fleet to a broker, showing live counts."""
+    import asyncio
+
+    from wearhouse.stream.config import BrokerUrl, get_stream_settings
+    from wearhouse.stream.simulate import SimulationReport
+    from wearhouse.stream.simulate import simulate as publish_fleet
+
+    try:
+        url = BrokerUrl.parse(broker)
+        config = get_stream_settings().named(prefix)
+    except ValueError as exc:
+        errors.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    with console.status(f"Publishing to {url.safe}") as status:
+
+        def progress(report: SimulationReport) -> None:
+            status.update(
+                f"Publishing to {url.safe}: {report.readings:,} readings "
+                f"in {report.messages:,} messages"
+            )
+
+        try:
+            report = asyncio.run(
+                publish_fleet(
+                    url, config, devices=devices, rate=rate, duration=duration, seed=seed,
+                    on_progress=progress,
+                )
+            )  # fmt: skip
+        except Exception as exc:  # the broker is down or refused us: say so, no traceback
+            errors.print(
+                f"[red]error:[/] cannot publish to {url.safe} ({type(exc).__name__}: {exc}): "
+                "check that the broker is running and the URL is right"
+            )
+            raise typer.Exit(1) from None
+    console.print(
+        f"Published {report.readings:,} readings from {devices} people in {report.messages:,} "
+        f"messages to {url.safe} (prefix {config.prefix})."
+    )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, write_deltalake
-from deltalake.exceptions import TableNotFoundError
+from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
 from wearhouse.contracts import STREAMS
 from wearhouse.errors import TransientError
@@ -51,12 +51,16 @@ def ensure_tables(settings: Settings | None = None) -> None:
             DeltaTable(str(path))
         except TableNotFoundError:
             path.mkdir(parents=True, exist_ok=True)
-            write_deltalake(
-                str(path),
-                _schema_for(name).empty_table(),
-                mode="append",
-                partition_by=["_ingest_date"],
-            )
+            try:
+                write_deltalake(
+                    str(path),
+                    _schema_for(name).empty_table(),
+                    mode="append",
+                    partition_by=["_ingest_date"],
+                )
+            except CommitFailedError:
+                # Another process created it at the same moment: fine, as long as it exists now.
+                DeltaTable(str(path))
 
 
 def _metadata(
