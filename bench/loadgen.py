@@ -1,4 +1,4 @@
-"""A lean HTTP/1.1 load generator for benchmarks: N keep-alive connections posting prebuilt bodies.
+"""A lean HTTP/1.1 load generator for benchmarks: N keep-alive connections sending prebuilt requests.
 
 It builds each request once as bytes and parses only the status line and Content-Length of the
 answer, so the client costs little of the machine it shares with the server under test.
@@ -40,10 +40,14 @@ class LoadResult:
 
 
 def build_request(
-    path: str, body: bytes, headers: dict[str, str], host: str = "127.0.0.1"
+    path: str,
+    body: bytes,
+    headers: dict[str, str],
+    host: str = "127.0.0.1",
+    method: str = "POST",
 ) -> bytes:
-    """One HTTP/1.1 POST as bytes."""
-    lines = [f"POST {path} HTTP/1.1", f"Host: {host}", f"Content-Length: {len(body)}"]
+    """One HTTP/1.1 request (a POST unless `method` says otherwise) as bytes."""
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", f"Content-Length: {len(body)}"]
     lines += [f"{k}: {v}" for k, v in headers.items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 

@@ -1,4 +1,4 @@
-"""`wearhouse serve`: the HTTP ingestion service (query API and live feed join it later)."""
+"""`wearhouse serve`: HTTP ingestion and the query API over gold (the live feed joins it later)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def serve(
         bool, typer.Option("--no-auth", help="Local demos only: accept requests without a token.")
     ] = False,
 ) -> None:
-    """Serve POST /v1/ingest/{stream}, /health, /metrics and the OpenAPI docs at /docs."""
+    """Serve ingestion (POST /v1/ingest/{stream}), the query API over gold, /health, /metrics and /docs."""
     import uvicorn
 
     settings = get_settings()

@@ -1,4 +1,4 @@
-"""The FastAPI application: ingestion now; the query API and live feed mount beside it."""
+"""The FastAPI application: ingestion and the query API over gold; the live feed mounts beside it."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from wearhouse.contracts import STREAMS
 from wearhouse.ingest import errors
 from wearhouse.ingest.committer import GroupCommitter
 from wearhouse.ingest.routes import ingest, ops
+from wearhouse.serve.routes import router as query_router
 from wearhouse.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, *, no_auth: bool | None = None)
     errors.install(app)
     app.include_router(ingest.router)
     app.include_router(ops.router)
+    app.include_router(query_router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
