@@ -42,8 +42,8 @@ def user_daily(con: duckdb.DuckDBPyConnection, user_id: str, days: int = 30) -> 
     return con.sql(
         """
         with last_day as (select max(day) as last from gold.user_daily where user_id = $user)
-        select day, step_count, round(avg_bpm, 1) as avg_bpm, round(resting_bpm, 1) as resting_bpm,
-               round(sleep_minutes) as sleep_minutes, round(avg_sleep_bpm, 1) as avg_sleep_bpm,
+        select day, step_count as steps, round(avg_bpm, 1) as bpm, round(resting_bpm, 1) as resting,
+               round(sleep_minutes) as sleep_min, round(avg_sleep_bpm, 1) as sleep_bpm,
                array_to_string(devices, ', ') as devices
         from gold.user_daily, last_day
         where user_id = $user and day > last - $days
@@ -54,12 +54,12 @@ def user_daily(con: duckdb.DuckDBPyConnection, user_id: str, days: int = 30) -> 
 
 
 def workout_summary(con: duckdb.DuckDBPyConnection, limit: int = 10) -> pa.Table:
-    """The most recent workouts with their min/avg/max BPM."""
+    """The most recent workouts with their min/avg/max BPM (narrow enough for an 80-column terminal)."""
     return con.sql(
         """
-        select user_id, workout_id, session_id, strftime(start_time, '%Y-%m-%d %H:%M') as start,
-               round((epoch(end_time) - epoch(start_time)) / 60) as minutes, age_group, gender,
-               min_bpm, round(avg_bpm, 1) as avg_bpm, max_bpm, num_recordings
+        select user_id as user, workout_id as workout, strftime(start_time, '%m-%d %H:%M') as start,
+               round((epoch(end_time) - epoch(start_time)) / 60) as min, age_group as age,
+               min_bpm as low, round(avg_bpm, 1) as avg, max_bpm as high, num_recordings as n
         from gold.workout_bpm_summary
         order by start_time desc, user_id
         limit $limit
