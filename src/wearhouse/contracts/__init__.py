@@ -40,6 +40,11 @@ def _branch_errors(stream: str, items: list[Any]) -> tuple[list[Any], str]:
     return chosen, hint if only_missing else ""
 
 
+def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    """A pydantic error location as a field path: ("metrics", 17, "bpm") -> "metrics[17].bpm"."""
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+
+
 def relevant_errors(error: ValidationError, stream: str | None = None) -> tuple[list[Any], str]:
     """The errors worth reporting (for two-shape streams, those of the shape meant) and a hint."""
     items: list[Any] = list(error.errors())
@@ -53,9 +58,7 @@ def describe(error: ValidationError, limit: int = 3, stream: str | None = None) 
     items, hint = relevant_errors(error, stream)
     parts = []
     for item in items[:limit]:
-        field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in item["loc"]).lstrip(
-            "."
-        )
+        field = field_path(item["loc"])
         message = item["msg"].removeprefix("Value error, ")
         got = item.get("input")
         shown = (

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from wearhouse.contracts import STREAMS, describe, relevant_errors
+from wearhouse.contracts import STREAMS, describe, field_path, relevant_errors
 
 READING_STREAMS = ("heart_rate", "steps")
 
@@ -58,4 +58,4 @@ def _field(exc: ValidationError, stream: str) -> str | None:
     loc = items[0]["loc"] if items else ()
     if not loc:
         return None
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+    return field_path(loc)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from wearhouse.lake import bronze
 from wearhouse.settings import Settings
 from wearhouse.transform.publish import PublishReport, publish
 from wearhouse.transform.runner import DbtOutcome, NodeCallback, run_dbt
@@ -29,7 +28,6 @@ def transform(
     on_node: NodeCallback | None = None,
 ) -> TransformReport:
     """Build silver and gold (models, seeds and tests) and publish them; nothing is published on failure."""
-    bronze.ensure_tables(settings)
     command = ["build"]
     if full_refresh:
         command.append("--full-refresh")
