@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import time
 from dataclasses import dataclass
 
@@ -26,8 +27,15 @@ def transform(
     full_refresh: bool = False,
     select: str | None = None,
     on_node: NodeCallback | None = None,
+    rebuild: tuple[datetime.date, datetime.date] | None = None,
 ) -> TransformReport:
-    """Build silver and gold (models, seeds and tests) and publish them; nothing is published on failure."""
+    """Build silver and gold (models, seeds and tests) and publish them; nothing is published on failure.
+
+    `rebuild` (first day, last day, inclusive) recomputes those days, with their weeks and months,
+    for every user from silver, in addition to whatever new bronze data there is.
+    """
+    if rebuild is not None and rebuild[0] > rebuild[1]:
+        raise ValueError(f"rebuild range starts ({rebuild[0]}) after it ends ({rebuild[1]})")
     command = ["build"]
     if full_refresh:
         command.append("--full-refresh")
