@@ -212,6 +212,82 @@ class ActivityHeartRate(BaseModel):
     users: int | None
 
 
+class FleetDay(BaseModel):
+    """The whole fleet on one UTC day, rolled up from gold.user_daily."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "day": "2026-10-02",
+                    "users": 48,
+                    "devices": 71,
+                    "step_count": 402113,
+                    "avg_steps": 8377.4,
+                    "avg_bpm": 73.8,
+                    "min_bpm": 41.0,
+                    "max_bpm": 188.0,
+                    "avg_resting_bpm": 57.2,
+                    "avg_sleep_minutes": 428.5,
+                    "readings": 137952,
+                }
+            ]
+        }
+    )
+
+    day: date
+    users: int = Field(description="People with data that day")
+    devices: int = Field(description="Distinct devices whose data made those people's days")
+    step_count: int = Field(description="Steps of all people that day")
+    avg_steps: float = Field(description="Steps per person with data that day")
+    avg_bpm: float | None = Field(description="Mean BPM over all of the day's readings")
+    min_bpm: float | None
+    max_bpm: float | None
+    avg_resting_bpm: float | None = Field(description="Mean of the people's resting BPM")
+    avg_sleep_minutes: float | None = Field(description="Mean sleep of the people who slept")
+    readings: int = Field(description="Heart-rate readings behind avg_bpm")
+
+
+class FleetUser(BaseModel):
+    """One user's totals over every day gold.user_daily holds for them."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "user_id": "u0001",
+                    "days": 30,
+                    "first_day": "2026-10-01",
+                    "last_day": "2026-10-30",
+                    "step_count": 251734,
+                    "avg_daily_steps": 8391.1,
+                    "avg_bpm": 72.4,
+                    "readings": 86210,
+                    "devices": ["d00001", "d00002"],
+                }
+            ]
+        }
+    )
+
+    user_id: str
+    days: int = Field(description="Days with data")
+    first_day: date
+    last_day: date = Field(description="The latest day with data")
+    step_count: int = Field(description="Steps over all days")
+    avg_daily_steps: float
+    avg_bpm: float | None = Field(description="Mean BPM over all readings")
+    readings: int
+    devices: list[str] = Field(description="Ids of the devices whose data made the days")
+
+
+class FleetUserOrder(StrEnum):
+    """Orders of the user list: by id, most steps first, most recently seen first."""
+
+    user_id = "user_id"
+    steps = "steps"
+    latest = "latest"
+
+
 Item = TypeVar("Item", bound=BaseModel)
 
 

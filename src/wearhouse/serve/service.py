@@ -7,7 +7,7 @@ a DuckDB parameter, and optional filters are written `($x is null or column = $x
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, ClassVar, Protocol
@@ -269,3 +269,139 @@ class HeartRateByActivity:
         for row in rows.items:
             del row["month_start"], row["age_rank"]
         return rows
+
+
+def _number(value: Any) -> float | None:
+    """A measure from the daily index, where a missing double is NaN."""
+    return None if value is None or value != value else float(value)
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _fleet_days(snapshot: GoldSnapshot) -> list[dict[str, Any]]:
+    """Every user's days, as the daily index holds them, each with its user_id."""
+    snapshot.require("user_daily")
+    assert snapshot.daily is not None
+    daily = snapshot.daily
+    rows: list[dict[str, Any]] = []
+    for user_id in daily.users():
+        items, _ = daily.days(user_id, date.min, date.max, 0, len(daily))
+        rows.extend({**item, "user_id": user_id} for item in items)
+    return rows
+
+
+def _fleet_by_day(snapshot: GoldSnapshot) -> list[dict[str, Any]]:
+    """One row per UTC day over the whole fleet, oldest first (remembered per snapshot)."""
+
+    def compute() -> list[dict[str, Any]]:
+        days: dict[date, list[dict[str, Any]]] = {}
+        for row in _fleet_days(snapshot):
+            days.setdefault(row["day"], []).append(row)
+        return [_fleet_day(day, rows) for day, rows in sorted(days.items())]
+
+    return snapshot.memoised(("fleet", "by_day"), compute, len)
+
+
+def _fleet_day(day: date, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    readings = sum(r["readings"] for r in rows)
+    weighted = [(_number(r["avg_bpm"]), r["readings"]) for r in rows]
+    bpm_sum = sum(bpm * n for bpm, n in weighted if bpm is not None)
+    mins = [v for r in rows if (v := _number(r["min_bpm"])) is not None]
+    maxes = [v for r in rows if (v := _number(r["max_bpm"])) is not None]
+    steps = sum(r["step_count"] for r in rows)
+    return {
+        "day": day,
+        "users": len(rows),
+        "devices": len({d for r in rows for d in r["devices"] or ()}),
+        "step_count": steps,
+        "avg_steps": steps / len(rows),
+        "avg_bpm": bpm_sum / readings if readings else None,
+        "min_bpm": min(mins, default=None),
+        "max_bpm": max(maxes, default=None),
+        "avg_resting_bpm": _mean([v for r in rows if (v := _number(r["resting_bpm"])) is not None]),
+        "avg_sleep_minutes": _mean(
+            [v for r in rows if (v := _number(r["sleep_minutes"])) is not None]
+        ),
+        "readings": readings,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class FleetDaily:
+    """The whole fleet per UTC day in [start, end]: people, devices, steps, heart rate, sleep."""
+
+    cheap: ClassVar[bool] = False
+    start: date | None
+    end: date | None
+    window: Window
+
+    def run(self, snapshot: GoldSnapshot) -> Rows:
+        """Oldest day first."""
+        if self.start and self.end and self.start > self.end:
+            raise ApiError(
+                422,
+                "invalid_range",
+                f"start {self.start} is after end {self.end}: send start <= end",
+            )
+        rows = [
+            row
+            for row in _fleet_by_day(snapshot)
+            if (self.start is None or row["day"] >= self.start)
+            and (self.end is None or row["day"] <= self.end)
+        ]
+        window = self.window
+        return Rows(rows[window.offset : window.offset + window.limit], len(rows))
+
+
+FLEET_USER_ORDERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "user_id": lambda row: row["user_id"],
+    "steps": lambda row: (-row["step_count"], row["user_id"]),
+    "latest": lambda row: (-row["last_day"].toordinal(), row["user_id"]),
+}
+"""How the user list can be ordered: by id, most steps first, most recently seen first."""
+
+
+def _fleet_users(snapshot: GoldSnapshot) -> list[dict[str, Any]]:
+    """One row per user with data, in id order (remembered per snapshot)."""
+
+    def compute() -> list[dict[str, Any]]:
+        users: dict[str, list[dict[str, Any]]] = {}
+        for row in _fleet_days(snapshot):
+            users.setdefault(row["user_id"], []).append(row)
+        return [_fleet_user(user_id, rows) for user_id, rows in users.items()]
+
+    return snapshot.memoised(("fleet", "users"), compute, len)
+
+
+def _fleet_user(user_id: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    readings = sum(r["readings"] for r in rows)
+    bpm_sum = sum(bpm * r["readings"] for r in rows if (bpm := _number(r["avg_bpm"])) is not None)
+    steps = sum(r["step_count"] for r in rows)
+    return {
+        "user_id": user_id,
+        "days": len(rows),
+        "first_day": rows[0]["day"],
+        "last_day": rows[-1]["day"],
+        "step_count": steps,
+        "avg_daily_steps": steps / len(rows),
+        "avg_bpm": bpm_sum / readings if readings else None,
+        "readings": readings,
+        "devices": sorted({d for r in rows for d in r["devices"] or ()}),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class FleetUsers:
+    """Every user with daily data, with their totals over all days."""
+
+    cheap: ClassVar[bool] = False
+    order: str
+    window: Window
+
+    def run(self, snapshot: GoldSnapshot) -> Rows:
+        """In the asked order (see FLEET_USER_ORDERS)."""
+        rows = sorted(_fleet_users(snapshot), key=FLEET_USER_ORDERS[self.order])
+        window = self.window
+        return Rows(rows[window.offset : window.offset + window.limit], len(rows))

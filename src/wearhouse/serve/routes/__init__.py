@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from wearhouse.serve.routes import cohorts, gyms, heart_rate, users, workouts
+from wearhouse.serve.routes import cohorts, fleet, gyms, heart_rate, users, workouts
 from wearhouse.serve.snapshot import GoldSnapshots
 
 
@@ -24,5 +24,5 @@ async def _gold(app: FastAPI) -> AsyncIterator[None]:
 
 
 router = APIRouter(lifespan=_gold)
-for noun in (users, cohorts, workouts, gyms, heart_rate):
+for noun in (users, cohorts, workouts, gyms, heart_rate, fleet):
     router.include_router(noun.router)
