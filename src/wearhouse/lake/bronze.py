@@ -14,6 +14,7 @@ from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
 from wearhouse.contracts import STREAMS
 from wearhouse.errors import TransientError
+from wearhouse.lake.compaction import Compactor
 from wearhouse.lake.paths import REJECTS, table_path
 from wearhouse.settings import Settings, get_settings
 
@@ -138,6 +139,24 @@ def append_rejected(
 # replaying the table's log; delta-rs retries a commit that another writer got to first.
 _OPEN: dict[str, DeltaTable] = {}
 _OPEN_LOCK = threading.Lock()
+_COMPACTOR: Compactor | None = None
+
+
+def start_compaction(settings: Settings) -> None:
+    """Compact bronze tables in the background as this process commits to them (long-lived writers
+    such as `wearhouse serve` and `wearhouse consume`); see wearhouse.lake.compaction."""
+    global _COMPACTOR
+    every = settings.ingest.compact_every_commits
+    if _COMPACTOR is None and every > 0:
+        _COMPACTOR = Compactor(every, settings.home.resolve() / "state" / "locks")
+
+
+def stop_compaction() -> None:
+    """Let a compaction under way finish, then stop compacting."""
+    global _COMPACTOR
+    if _COMPACTOR is not None:
+        compactor, _COMPACTOR = _COMPACTOR, None
+        compactor.close()
 
 
 def _open_table(path: Path) -> DeltaTable | str:
@@ -172,3 +191,5 @@ def _write(
         )
     except OSError as exc:  # disk full, permissions, a vanished mount: worth retrying later
         raise TransientError(f"could not commit {table.num_rows} rows to {path}: {exc}") from exc
+    if _COMPACTOR is not None and table.num_rows:
+        _COMPACTOR.committed(path, set(table.column("_ingest_date").unique().to_pylist()))
