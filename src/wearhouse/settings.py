@@ -30,6 +30,8 @@ class IngestSettings(BaseModel):
     max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     # HTTP: how long an Idempotency-Key is remembered.
     idempotency_hours: float = Field(default=24.0, gt=0)
+    # Services: compact a bronze table's partitions after this many commits to it (0: never).
+    compact_every_commits: int = Field(default=100, ge=0)
 
 
 class ServeSettings(BaseModel):
@@ -40,6 +42,13 @@ class ServeSettings(BaseModel):
     workers: int = Field(default=1, ge=1)
     # Local demos only: every request acts as admin.
     no_auth: bool = False
+    # Live feed: Redis pub/sub shared by several API processes (and broker consumers); unset means
+    # an in-process feed, e.g. redis://127.0.0.1:6379/0.
+    redis_url: str | None = None
+    # Live feed: frames held per WebSocket client before the oldest are dropped (it gets a lag frame).
+    live_queue_frames: int = Field(default=1000, ge=1)
+    # Live feed: wall-clock seconds without readings before a device that was sending is silent.
+    live_silent_after_s: float = Field(default=300.0, gt=0)
 
 
 class Settings(BaseSettings):

@@ -15,6 +15,8 @@ from wearhouse.contracts import STREAMS
 from wearhouse.ingest import errors
 from wearhouse.ingest.committer import GroupCommitter
 from wearhouse.ingest.routes import ingest, ops
+from wearhouse.live.hub import LiveHub
+from wearhouse.serve.routes import live
 from wearhouse.serve.routes import router as query_router
 from wearhouse.settings import Settings, get_settings
 
@@ -28,11 +30,13 @@ def create_app(settings: Settings | None = None, *, no_auth: bool | None = None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await app.state.live.start()
         await app.state.committer.start()
         try:
             yield
         finally:
             await app.state.committer.stop()
+            await app.state.live.stop()
 
     app = FastAPI(
         title="Wearhouse",
@@ -44,10 +48,13 @@ def create_app(settings: Settings | None = None, *, no_auth: bool | None = None)
     app.state.no_auth = no_auth
     app.state.tokens = TokenStore.for_settings(settings)
     app.state.committer = GroupCommitter(settings)
+    app.state.live = LiveHub(settings)
+    app.state.committer.listeners.append(app.state.live.committed)
     errors.install(app)
     app.include_router(ingest.router)
     app.include_router(ops.router)
     app.include_router(query_router)
+    app.include_router(live.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -11,6 +11,7 @@ import json
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +62,9 @@ class GroupCommitter:
         self._inflight: dict[str, asyncio.Future[Answer]] = {}
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # Called with (stream, payloads) for each committed request, on the event loop; a
+        # listener must return at once (the live feed only queues the references).
+        self.listeners: list[Callable[[str, list[str]], None]] = []
 
     @property
     def queued_records(self) -> int:
@@ -70,6 +74,7 @@ class GroupCommitter:
     async def start(self) -> None:
         """Create missing bronze tables, reload idempotency keys, and start committing."""
         await asyncio.to_thread(bronze.ensure_tables, self.settings)
+        bronze.start_compaction(self.settings)
         loaded = await asyncio.to_thread(self.idempotency.load, self.settings)
         log.info("group committer started; %d idempotency keys reloaded", loaded)
         self._task = asyncio.create_task(self._run(), name="wearhouse-group-commit")
@@ -82,6 +87,7 @@ class GroupCommitter:
             await asyncio.sleep(0.01)
         self._task.cancel()
         self._task = None
+        await asyncio.to_thread(bronze.stop_compaction)
 
     async def submit(
         self, stream: str, parsed: ParsedBody, answer: Answer, key: str | None, batch_id: str
@@ -134,10 +140,20 @@ class GroupCommitter:
                 COMMIT_SECONDS.observe(time.perf_counter() - started)
                 keyed = {item.key: item.answer for item in group if item.key is not None}
                 self.idempotency.remember(keyed)
+                if self.listeners:
+                    self._announce(group)
                 for item in group:
                     item.future.set_result(item.answer)
             finally:
                 self._queued -= sum(item.size for item in group)
+
+    def _announce(self, group: list[_Pending]) -> None:
+        for listener in self.listeners:
+            try:
+                for item in group:
+                    listener(item.stream, item.parsed.payloads)
+            except Exception:  # a listener must never cost an acknowledged commit its answer
+                log.exception("a commit listener failed; the commit itself succeeded")
 
     def _commit(self, group: list[_Pending]) -> None:
         """One Delta commit per table touched; the last one carries the group's idempotency keys."""

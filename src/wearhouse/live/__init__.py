@@ -1,0 +1,1 @@
+"""The live feed (`WS /v1/live`): readings as they are committed, and alerts, fanned out to clients."""
