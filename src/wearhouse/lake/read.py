@@ -17,7 +17,10 @@ from wearhouse.settings import Settings, get_settings
 
 def scan_sql(table: DeltaTable) -> str | None:
     """A DuckDB expression reading the table's current version, or None when it has no files."""
-    files = table.file_uris()
+    return _scan_files(table, table.file_uris())
+
+
+def _scan_files(table: DeltaTable, files: list[str]) -> str | None:
     if not files:
         return None
     quoted = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
@@ -25,13 +28,19 @@ def scan_sql(table: DeltaTable) -> str | None:
     return f"read_parquet([{quoted}], hive_partitioning = {hive}, union_by_name = true)"
 
 
-def register(con: duckdb.DuckDBPyConnection, view: str, table: DeltaTable) -> None:
+def register(
+    con: duckdb.DuckDBPyConnection,
+    view: str,
+    table: DeltaTable,
+    files: list[str] | None = None,
+) -> None:
     """Create (or replace) a view named `view` over the Delta table's current version.
 
     The view names the files themselves, so it can be stored in a database file and read by
     another process (dbt reads bronze that way); an empty table becomes a typed empty view.
+    `files`, when given, restricts the view to those data files of the table.
     """
-    source = scan_sql(table)
+    source = scan_sql(table) if files is None else _scan_files(table, files)
     if source is None:
         empty = pa.schema(table.schema().to_arrow()).empty_table()
         con.register("_empty_delta_table", empty)

@@ -12,12 +12,24 @@ import sys
 
 def main() -> None:
     """Run dbt with the given arguments and exit with 0 on success, 1 on failure, 2 on error."""
+    _die_with_parent()
     from dbt.cli.main import dbtRunner
 
     result = dbtRunner().invoke(sys.argv[1:])
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0 if result.success else (2 if result.exception is not None else 1))
+
+
+def _die_with_parent() -> None:
+    # A transform killed outright must not leave dbt writing to the warehouse behind its back:
+    # the next run would find the database locked or half-updated under its feet.
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 if __name__ == "__main__":

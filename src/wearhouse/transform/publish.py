@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-from deltalake import write_deltalake
+from deltalake import DeltaTable, write_deltalake
+from deltalake.exceptions import TableNotFoundError
 
+from wearhouse.lake import read
 from wearhouse.lake.paths import table_path
 from wearhouse.settings import Settings
 
 PUBLISHED_LAYERS = ("silver", "gold")
 BATCH_ROWS = 1_000_000
+MERGED_TABLES = {
+    "silver.heart_rate": "intermediate.int_heart_rate_validated",
+    "silver.steps": "intermediate.int_steps_validated",
+}
+"""Tables too large to rewrite each run: an incremental publish appends the rows stored under
+the keys (device_id, ts) of the run's new readings, which that intermediate table holds."""
+PublishCallback = Callable[[str, int], None]
+"""Called with (layer.table, rows written) after each table that got a new Delta version."""
 
 
 @dataclass
@@ -24,8 +35,14 @@ class PublishReport:
     unchanged: list[str] = field(default_factory=list)
 
 
-def publish(settings: Settings) -> PublishReport:
-    """Write every changed silver and gold table to lake/<layer>/<table>; unchanged ones are skipped."""
+def publish(
+    settings: Settings, *, incremental: bool = False, on_table: PublishCallback | None = None
+) -> PublishReport:
+    """Write every changed silver and gold table to lake/<layer>/<table>; unchanged ones are skipped.
+
+    On an incremental run the large reading tables get only their new rows appended. A publish
+    that dies half-way leaves some tables behind; running it again completes it.
+    """
     state_file = settings.home.resolve() / "state" / "published.json"
     state = json.loads(state_file.read_text()) if state_file.exists() else {}
     report = PublishReport()
@@ -34,18 +51,34 @@ def publish(settings: Settings) -> PublishReport:
         con.execute("set TimeZone = 'UTC'")
         for layer, table in _tables(con):
             key = f"{layer}.{table}"
-            fingerprint = _fingerprint(con, key)
             path = table_path(layer, table, settings)
-            if state.get(key) == fingerprint and (path / "_delta_log").is_dir():
+            if incremental and key in MERGED_TABLES and (path / "_delta_log").is_dir():
+                written = _append_new_rows(con, key, MERGED_TABLES[key], path)
+                state.pop(key, None)  # a fingerprint of the whole table is no longer kept
+            else:
+                fingerprint = _fingerprint(con, key)
+                written = None
+                if state.get(key) != fingerprint or not (path / "_delta_log").is_dir():
+                    written = _write(con, f"select * from {key}", path)
+                state[key] = fingerprint
+            if written is None:
                 report.unchanged.append(key)
-                continue
-            report.written[key] = _write(con, key, path)
-            state[key] = fingerprint
+            else:
+                report.written[key] = written
+                if on_table:
+                    on_table(key, written)
+            _save(state_file, state)
     finally:
         con.close()
-    state_file.parent.mkdir(parents=True, exist_ok=True)
-    state_file.write_text(json.dumps(state, indent=2, sort_keys=True))
+    _save(state_file, state)
     return report
+
+
+def _save(state_file: Path, state: dict[str, str]) -> None:
+    state_file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = state_file.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state, indent=2, sort_keys=True))
+    tmp.replace(state_file)
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
@@ -64,9 +97,57 @@ def _fingerprint(con: duckdb.DuckDBPyConnection, key: str) -> str:
     return f"{count}:{digest}"
 
 
-def _write(con: duckdb.DuckDBPyConnection, key: str, path: Path) -> int:
+def _append_new_rows(
+    con: duckdb.DuckDBPyConnection, key: str, new_readings: str, path: Path
+) -> int | None:
+    """Append the rows stored under the new readings' keys that the Delta table lacks.
+
+    Rows it already holds are skipped, so a publish repeated after a crash appends nothing twice.
+    When a stored row differs (an earlier-ingested duplicate arrived late, so it now wins), the
+    table is rewritten whole: correct, and rare.
+    """
+    con.execute(
+        f"create or replace temp table publish_rows as select * from {key} "
+        f"semi join (select device_id, ts from {new_readings} where _reject_reason is null) "
+        "using (device_id, ts)"
+    )
+    [(rows, first, last)] = con.execute(
+        "select count(*), min(ts), max(ts) from publish_rows"
+    ).fetchall()
+    if not rows:
+        return None
+    try:
+        source = read.scan_sql(DeltaTable(str(path)))
+    except TableNotFoundError:
+        source = None
+    if source is None:
+        return _write(con, f"select * from {key}", path)
+    con.execute(f"create or replace temp view published as select * from {source}")
+    con.execute(
+        "create or replace temp table stored_rows as select * from published "
+        "semi join publish_rows using (device_id, ts) where published.ts between ? and ?",
+        [first, last],
+    )
+    [(differing,)] = con.execute(
+        "select count(*) from (select * from stored_rows except select * from publish_rows)"
+    ).fetchall()
+    if differing:
+        return _write(con, f"select * from {key}", path)
+    [(missing,)] = con.execute(
+        "select count(*) from publish_rows anti join stored_rows using (device_id, ts)"
+    ).fetchall()
+    if not missing:
+        return None
+    reader = con.sql(
+        "select * from publish_rows anti join stored_rows using (device_id, ts)"
+    ).to_arrow_reader(BATCH_ROWS)
+    write_deltalake(str(path), reader, mode="append")
+    return int(missing)
+
+
+def _write(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> int:
     path.mkdir(parents=True, exist_ok=True)
-    reader = con.sql(f"select * from {key}").to_arrow_reader(BATCH_ROWS)
+    reader = con.sql(query).to_arrow_reader(BATCH_ROWS)
     write_deltalake(str(path), reader, mode="overwrite", schema_mode="overwrite")
-    [(count,)] = con.execute(f"select count(*) from {key}").fetchall()
+    [(count,)] = con.execute(f"select count(*) from ({query})").fetchall()
     return int(count)

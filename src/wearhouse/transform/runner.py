@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import re
@@ -10,6 +11,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from wearhouse.contracts import STREAMS
 from wearhouse.errors import TerminalError
@@ -36,11 +38,39 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
     }
 
 
-def register_bronze(settings: Settings) -> None:
-    """Point the warehouse's `bronze.<stream>` views at the current files of each bronze Delta table.
+@dataclass
+class BronzeSnapshot:
+    """The bronze versions a run reads, and how many records each table gained since `since`."""
 
-    DuckDB then reads bronze natively and in parallel; run before every dbt invocation so that
-    records committed since the last run are seen.
+    versions: dict[str, int] = field(default_factory=dict)
+    new_records: dict[str, int] = field(default_factory=dict)
+    since: dict[str, int] | None = None
+
+
+class WatermarkLost(Exception):
+    """A processed bronze version can no longer be read (its log was cleaned up)."""
+
+
+@dataclass(frozen=True)
+class RunParameters:
+    """What the models read from `wearhouse.run_parameters` (the dbt source `run.parameters`)."""
+
+    rebuild_start: datetime.date | None = None
+    rebuild_end: datetime.date | None = None
+    tests_since: datetime.datetime | None = None  # None: data tests check whole tables
+
+
+def register_bronze(
+    settings: Settings,
+    since: dict[str, int] | None = None,
+    parameters: RunParameters | None = None,
+) -> BronzeSnapshot:
+    """Point the warehouse's bronze views at the current files of each bronze Delta table.
+
+    `bronze.<stream>` reads the whole table; `bronze.<stream>__new` only the files added after
+    version `since[stream]` (every file when `since` is None), which is what an incremental run
+    processes. DuckDB then reads bronze natively and in parallel; run before every dbt invocation
+    so that records committed since the last run are seen.
     """
     import duckdb
     from deltalake import DeltaTable
@@ -50,15 +80,74 @@ def register_bronze(settings: Settings) -> None:
 
     bronze.ensure_tables(settings)
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    snapshot = BronzeSnapshot(since=since)
     con = duckdb.connect(str(settings.warehouse_path))
     try:
+        _write_parameters(con, parameters or RunParameters())
         con.execute("create schema if not exists bronze")
         for name in [*STREAMS, REJECTS]:
-            read.register(
-                con, f"bronze.{name}", DeltaTable(str(table_path("bronze", name, settings)))
-            )
+            path = str(table_path("bronze", name, settings))
+            table = DeltaTable(path)
+            files = table.file_uris()
+            new = _files_since(path, files, None if since is None else since.get(name))
+            read.register(con, f"bronze.{name}", table, files)
+            read.register(con, f"bronze.{name}__new", table, new)
+            snapshot.versions[name] = table.version()
+            snapshot.new_records[name] = _row_count(table, new)
     finally:
         con.close()
+    return snapshot
+
+
+def write_run_parameters(settings: Settings, parameters: RunParameters) -> None:
+    """Store the run's parameters in the warehouse, where the models read them."""
+    import duckdb
+
+    con = duckdb.connect(str(settings.warehouse_path))
+    try:
+        _write_parameters(con, parameters)
+    finally:
+        con.close()
+
+
+def _write_parameters(con: Any, parameters: RunParameters) -> None:
+    con.execute("create schema if not exists wearhouse")
+    con.execute(
+        "create or replace table wearhouse.run_parameters as select "
+        "?::date as rebuild_start, ?::date as rebuild_end, ?::timestamptz as tests_since",
+        [parameters.rebuild_start, parameters.rebuild_end, parameters.tests_since],
+    )
+
+
+def _files_since(path: str, files: list[str], version: int | None) -> list[str]:
+    """The data files of the current version that were not in `version` (bronze only appends)."""
+    from deltalake import DeltaTable
+
+    if version is None:
+        return files
+    try:
+        seen = set(DeltaTable(path, version=version).file_uris())
+    except Exception as exc:  # deltalake raises several types for a version it cannot load
+        raise WatermarkLost(f"{path} version {version}: {exc}") from exc
+    return [f for f in files if f not in seen]
+
+
+def _row_count(table: object, files: list[str]) -> int:
+    # Row counts from the Delta log's statistics: no data file is opened.
+    from deltalake import DeltaTable
+
+    assert isinstance(table, DeltaTable)
+    if not files:
+        return 0
+    wanted = {f.rsplit("/", 1)[-1] for f in files}
+    import pyarrow as pa
+
+    actions = pa.table(table.get_add_actions(flatten=True)).to_pydict()
+    return sum(
+        int(n or 0)
+        for p, n in zip(actions["path"], actions["num_records"], strict=True)
+        if p.rsplit("/", 1)[-1] in wanted
+    )
 
 
 @dataclass
@@ -70,15 +159,21 @@ class DbtOutcome:
 
 
 def run_dbt(
-    command: list[str], settings: Settings, on_node: NodeCallback | None = None
+    command: list[str],
+    settings: Settings,
+    on_node: NodeCallback | None = None,
+    *,
+    register: bool = True,
 ) -> DbtOutcome:
     """Run dbt (e.g. ["build", "--full-refresh"]) in a child process; raises TerminalError on failure.
 
     A child process keeps dbt's engine connections and memory out of this process, and can be
-    interrupted without leaving it in a half state.
+    interrupted without leaving it in a half state. `register=False` when the caller has just
+    pointed the bronze views itself (register_bronze with a watermark).
     """
     (settings.home.resolve() / "tmp").mkdir(parents=True, exist_ok=True)
-    register_bronze(settings)
+    if register:
+        register_bronze(settings)
     args = [
         sys.executable, "-m", "wearhouse.transform._dbt_child",
         "--log-format", "json", "--log-level", "info",

@@ -3,40 +3,18 @@ with sessions as (
     select * from {{ ref('workout_sessions') }}
 ),
 
--- A session is listed under every calendar day it touches so readings join it by (user, day).
-session_days as (
+heart as (
     select
         user_id,
         workout_id,
         session_id,
         start_time,
-        end_time,
-        cast(unnest(generate_series(cast(start_time as date), cast(end_time as date), interval 1 day)) as date)
-            as day
-    from sessions
-),
-
-readings as (
-    select user_id, ts, bpm, cast(ts as date) as day from {{ ref('heart_rate') }}
-),
-
-heart as (
-    select
-        session_days.user_id,
-        session_days.workout_id,
-        session_days.session_id,
-        session_days.start_time,
-        min(readings.bpm) as min_bpm,
-        {{ exact_avg('readings.bpm') }} as avg_bpm,
-        max(readings.bpm) as max_bpm,
-        count(*) as num_recordings
-    from session_days
-    inner join readings
-        on session_days.user_id = readings.user_id
-        and session_days.day = readings.day
-        and readings.ts > session_days.start_time
-        and readings.ts <= session_days.end_time
-    group by all
+        min(min_bpm) as min_bpm,
+        cast(sum(bpm_sum) / sum(readings) as double) as avg_bpm,
+        max(max_bpm) as max_bpm,
+        cast(sum(readings) as bigint) as num_recordings
+    from {{ ref('int_workout_heart_days') }}
+    group by user_id, workout_id, session_id, start_time
 ),
 
 profiles as (

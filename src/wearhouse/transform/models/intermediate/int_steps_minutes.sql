@@ -1,7 +1,18 @@
 -- Steps per user and minute, from the highest-priority device that counted that minute.
+-- Incremental: the affected user-days are deleted and computed again.
+-- depends_on: {{ ref('int_affected_user_days') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_affected_user_days('cast(target.minute as date)') }}"
+) }}
+
 with steps as (
     select user_id, device_id, date_trunc('minute', ts) as minute, steps
     from {{ ref('steps') }}
+    {%- if is_incremental() %}
+    where {{ is_affected('user_id', 'cast(ts as date)') }}
+    {%- endif %}
 ),
 
 per_device as (

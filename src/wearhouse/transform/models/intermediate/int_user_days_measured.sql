@@ -1,4 +1,13 @@
 -- Per user and day (UTC calendar day): the measures behind gold user_daily, before demographics.
+-- Incremental: the affected user-days are deleted and computed again.
+-- depends_on: {{ ref('int_affected_user_days') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_affected_user_days('target.day') }}"
+) }}
+
+{%- set only_affected = is_incremental() %}
 with heart_minutes as (
     select * from {{ ref('int_heart_rate_minutes') }}
 ),
@@ -16,6 +25,9 @@ heart_daily as (
         quantile_cont(bpm_sum / readings, 0.05) filter (where sleep_day is null) as resting_bpm,
         list(distinct device_id) as devices
     from heart_minutes
+    {%- if only_affected %}
+    where {{ is_affected('user_id', 'cast(minute as date)') }}
+    {%- endif %}
     group by user_id, cast(minute as date)
 ),
 
@@ -28,6 +40,9 @@ sleep_heart as (
         {{ exact_sum('bpm_sum') }} / sum(readings) as avg_sleep_bpm
     from heart_minutes
     where sleep_day is not null
+    {%- if only_affected %}
+        and {{ is_affected('user_id', 'sleep_day') }}
+    {%- endif %}
     group by user_id, sleep_day
 ),
 
@@ -38,6 +53,9 @@ steps_daily as (
         cast(sum(steps) as bigint) as step_count,
         list(distinct device_id) as devices
     from {{ ref('int_steps_minutes') }}
+    {%- if only_affected %}
+    where {{ is_affected('user_id', 'cast(minute as date)') }}
+    {%- endif %}
     group by user_id, cast(minute as date)
 ),
 
@@ -48,6 +66,9 @@ sleep_daily as (
         {{ exact_sum('duration_s') }} / 60.0 as sleep_minutes,
         list(distinct device_id) as devices
     from {{ ref('int_user_sleeps_prioritized') }}
+    {%- if only_affected %}
+    where {{ is_affected('user_id', 'sleep_day') }}
+    {%- endif %}
     group by user_id, sleep_day
 ),
 

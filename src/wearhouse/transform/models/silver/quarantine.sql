@@ -1,8 +1,8 @@
 -- One row per rejected record or reading (and reason), with the reason; nothing invalid disappears
 -- silently, and a bad record sent twice is listed once.
+{#- Readings and edge rejections come from int_readings_quarantined; the small streams are
+    validated whole on every run. -#}
 {%- set per_stream = {
-    'heart_rate': "coalesce(_payload, to_json(struct_pack(device_id := device_id, ts := ts_text, bpm := bpm, confidence := confidence)))",
-    'steps': "coalesce(_payload, to_json(struct_pack(device_id := device_id, ts := ts_text, steps := steps_sent)))",
     'sleeps': "to_json(struct_pack(device_id := device_id, metrics := [json(_payload)]))",
     'users': '_payload',
     'devices': '_payload',
@@ -26,9 +26,9 @@ with rejected_in_silver as (
     {%- endfor %}
 ),
 
-rejected_at_edge as (
-    select stream, payload, reason, _source as source, _batch_id, _ingested_at
-    from {{ ref('stg_bronze__rejected') }}
+rejected_readings as (
+    select stream, payload, reason, source, _batch_id, _ingested_at
+    from {{ ref('int_readings_quarantined') }}
 ),
 
 -- A start whose stop came too late can never become a session: say so rather than drop it.
@@ -51,7 +51,7 @@ overlong_workouts as (
 rejected as (
     select * from rejected_in_silver
     union all
-    select * from rejected_at_edge
+    select * from rejected_readings
     union all
     select * from overlong_workouts
 ),

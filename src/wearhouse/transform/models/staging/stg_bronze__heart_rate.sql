@@ -1,7 +1,8 @@
 -- One row per heart-rate reading: single readings as sent, bucket metrics unnested.
+-- Only bronze rows not yet processed (all of them on a full refresh).
 with bronze as (
     select payload, _source, _batch_id, _ingested_at
-    from {{ source('bronze', 'heart_rate') }}
+    from {{ new_bronze('heart_rate') }}
 ),
 
 parsed as (

@@ -1,7 +1,8 @@
 -- Records refused at the edge, already carrying their reason.
+-- Only bronze rows not yet processed (all of them on a full refresh).
 with bronze as (
     select payload, reason, _stream, _source, _batch_id, _ingested_at
-    from {{ source('bronze', 'rejected') }}
+    from {{ new_bronze('rejected') }}
 ),
 
 final as (
