@@ -18,6 +18,7 @@ from wearhouse.ingest.routes import ingest, ops
 from wearhouse.live.hub import LiveHub
 from wearhouse.serve.routes import live
 from wearhouse.serve.routes import router as query_router
+from wearhouse.serve.routes.dashboard import install as install_dashboard
 from wearhouse.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, *, no_auth: bool | None = None)
     app.include_router(ingest.router)
     app.include_router(ops.router)
     app.include_router(query_router)
+    install_dashboard(app)
     app.include_router(live.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
