@@ -45,8 +45,10 @@ class ServeSettings(BaseModel):
     # Live feed: Redis pub/sub shared by several API processes (and broker consumers); unset means
     # an in-process feed, e.g. redis://127.0.0.1:6379/0.
     redis_url: str | None = None
+    # Live feed: the Redis pub/sub channel; deployments sharing one Redis use one channel each.
+    live_channel: str = Field(default="wearhouse:live", min_length=1)
     # Live feed: frames held per WebSocket client before the oldest are dropped (it gets a lag frame).
-    live_queue_frames: int = Field(default=1000, ge=1)
+    live_queue_frames: int = Field(default=10_000, ge=1)
     # Live feed: wall-clock seconds without readings before a device that was sending is silent.
     live_silent_after_s: float = Field(default=300.0, gt=0)
 

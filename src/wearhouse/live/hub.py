@@ -170,7 +170,8 @@ class LiveHub:
         self.silent_after_s = settings.serve.live_silent_after_s
         self.directory = Directory()
         url = settings.serve.redis_url
-        self.bus = RedisBus(url, self._received if listen else None) if url else None
+        channel = settings.serve.live_channel
+        self.bus = RedisBus(url, channel, self._received if listen else None) if url else None
         self._subscribers: set[Subscriber] = set()
         self._inbox: deque[Batch] = deque()
         self._alerts_out: deque[dict[str, Any]] = deque()
@@ -202,6 +203,7 @@ class LiveHub:
             await self.bus.start()
         self._tasks.append(asyncio.create_task(self._drain(), name="wearhouse-live-drain"))
         if self.listen:
+            await self._load_directory()
             self._tasks.append(asyncio.create_task(self._watch(), name="wearhouse-live-alerts"))
             self._tasks.append(
                 asyncio.create_task(self._refresh_directory(), name="wearhouse-live-directory")
@@ -340,11 +342,14 @@ class LiveHub:
     async def _refresh_directory(self) -> None:
         """Load who wears which device from gold, and reload it after each publish."""
         while True:
-            try:
-                versions = await asyncio.to_thread(gold_versions, self.settings)
-                if versions != self.directory.versions:
-                    loaded = await asyncio.to_thread(load_directory, self.settings)
-                    self.directory = self.directory.replaced_by(loaded)
-            except Exception:  # a bad table must not stop the feed; keep the last directory
-                log.exception("live feed: could not read devices and users from gold")
             await asyncio.sleep(DIRECTORY_REFRESH_S)
+            await self._load_directory()
+
+    async def _load_directory(self) -> None:
+        try:
+            versions = await asyncio.to_thread(gold_versions, self.settings)
+            if versions != self.directory.versions:
+                loaded = await asyncio.to_thread(load_directory, self.settings)
+                self.directory = self.directory.replaced_by(loaded)
+        except Exception:  # a bad table must not stop the feed; keep the last directory
+            log.exception("live feed: could not read devices and users from gold")

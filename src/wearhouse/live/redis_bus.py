@@ -21,8 +21,6 @@ from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "wearhouse:live"
-LEASE_KEY = "wearhouse:live:alerts-lease"
 LEASE_MS = 15_000
 RENEW_S = 5.0
 RETRY_S = (0.5, 10.0)
@@ -45,8 +43,12 @@ return 0
 class RedisBus:
     """Publish to and (optionally) listen on the live channel; Redis outages are logged and retried."""
 
-    def __init__(self, url: str, on_message: Callable[[bytes], None] | None = None) -> None:
+    def __init__(
+        self, url: str, channel: str, on_message: Callable[[bytes], None] | None = None
+    ) -> None:
         self.url = url
+        self.channel = channel
+        self.lease_key = f"{channel}:alerts-lease"
         self.on_message = on_message
         self.identity = uuid.uuid4().hex
         self.subscribed = asyncio.Event()
@@ -82,7 +84,7 @@ class RedisBus:
                 await self._listener
         if self._client is not None:
             with contextlib.suppress(RedisError, OSError):
-                await self._client.eval(_RELEASE, 1, LEASE_KEY, self.identity)  # type: ignore[misc]
+                await self._client.eval(_RELEASE, 1, self.lease_key, self.identity)  # type: ignore[misc]
             await self._client.aclose()
             self._client = None
 
@@ -90,7 +92,7 @@ class RedisBus:
         """Put one message on the channel; False (and a log line now and then) when Redis is down."""
         assert self._client is not None, "start() the bus first"
         try:
-            await self._client.publish(CHANNEL, message)
+            await self._client.publish(self.channel, message)
             return True
         except (RedisError, OSError) as exc:
             self._complain("cannot publish to", exc)
@@ -100,7 +102,9 @@ class RedisBus:
         """Take or extend the alert lease; True while this process holds it."""
         assert self._client is not None, "start() the bus first"
         try:
-            held = await self._client.eval(_CLAIM, 1, LEASE_KEY, self.identity, LEASE_MS)  # type: ignore[misc]
+            held = await self._client.eval(
+                _CLAIM, 1, self.lease_key, self.identity, LEASE_MS
+            )  # type: ignore[misc]
         except (RedisError, OSError) as exc:
             self._complain("cannot renew the alert lease on", exc)
             return False
@@ -112,10 +116,12 @@ class RedisBus:
             assert self._client is not None
             pubsub = self._client.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.subscribe(CHANNEL)
+                await pubsub.subscribe(self.channel)
                 self.subscribed.set()
                 delay = RETRY_S[0]
-                log.info("live feed: listening on Redis channel %s at %s", CHANNEL, self.safe_url)
+                log.info(
+                    "live feed: listening on Redis channel %s at %s", self.channel, self.safe_url
+                )
                 async for message in pubsub.listen():
                     if message.get("type") == "message" and self.on_message is not None:
                         self.on_message(message["data"])

@@ -27,6 +27,7 @@ from wearhouse.errors import TransientError
 from wearhouse.ingest.committer import GroupCommitter, QueueFull
 from wearhouse.ingest.http_records import ParsedBody
 from wearhouse.ingest.records import READING_STREAMS, RecordError, check
+from wearhouse.live.hub import LiveHub
 from wearhouse.settings import Settings
 from wearhouse.stream.config import BrokerUrl, StreamSettings
 
@@ -156,6 +157,11 @@ class Ingestor:
         self.broker = broker
         self.config = config
         self.committer = GroupCommitter(settings, source=broker.kind)
+        # With Redis, committed readings reach the API processes' live feed; without it the
+        # feed is each API process's own and a consumer has nobody to tell.
+        self.live = LiveHub(settings, listen=False) if settings.serve.redis_url else None
+        if self.live is not None:
+            self.committer.listeners.append(self.live.committed)
         self.stats = IngestStats()
         # Batch ids from a random base and a counter: unique, without an os.urandom call per
         # message (uuid4 costs ~0.1 ms here, a tenth of a RabbitMQ message's handling).
@@ -166,12 +172,16 @@ class Ingestor:
         return uuid.UUID(int=(self._batch_base + next(self._batches)) % (1 << 128)).hex
 
     async def start(self) -> None:
-        """Create missing bronze tables and start the group committer."""
+        """Create missing bronze tables and start the group committer (and the live publisher)."""
         await self.committer.start()
+        if self.live is not None:
+            await self.live.start()
 
     async def stop(self) -> None:
         """Commit what is waiting, then stop."""
         await self.committer.stop()
+        if self.live is not None:
+            await self.live.stop()
 
     async def ingest(self, stream: str, messages: Sequence[Delivery]) -> None:
         """Commit the records of `messages` (all of one stream) to bronze; returns once durable."""

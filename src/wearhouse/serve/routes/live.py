@@ -66,8 +66,8 @@ def _choices(raw: str | None, allowed: tuple[str, ...], name: str) -> frozenset[
     if unknown or not chosen:
         raise Refused(
             4400, "invalid_filter",
-            f"{name} {', '.join(unknown) or raw!r} is not known: send a comma list of "
-            f"{', '.join(allowed)}",
+            f"{name}={raw!r} names nothing known ({', '.join(unknown) or 'empty'}): send a "
+            f"comma list of {', '.join(allowed)}",
         )  # fmt: skip
     return frozenset(chosen)
 
