@@ -235,3 +235,19 @@ def test_before_any_transform_the_page_says_to_run_it(
         )
         assert "wearhouse transform" in page.inner_text("main")
         shot(page, "dashboard-not-built")
+
+
+def test_a_user_token_sees_its_own_page_and_not_the_fleet(
+    served: Served, open_tab: Callable[..., Tab]
+) -> None:
+    token = make_token(served.server.home, Role.user, "u0002")
+    tab = open_tab(f"{served.server.base_url}/#token={token}")
+    ready(tab.page)
+    assert "cannot see this page" in tab.page.inner_text("main")
+    tab.page.goto(f"{served.server.base_url}/#/users")
+    ready(tab.page)
+    tab.page.fill("input[aria-label='User id']", "u0002")
+    tab.page.press("input[aria-label='User id']", "Enter")
+    tab.page.wait_for_function(f"({CHART_VALUES})('user-steps') > 0", timeout=10_000)
+    assert tab.page.locator("h1").inner_text() == "User u0002"
+    shot(tab.page, "dashboard-user-token")

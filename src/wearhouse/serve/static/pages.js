@@ -122,7 +122,10 @@ export async function user(main, [userId]) {
     ? select(choices.map((id) => [id, id]), userId, (id) => { location.hash = `#/users/${encodeURIComponent(id)}`; }, "User")
     : el("input", { placeholder: "your user id", value: userId || "", "aria-label": "User id", onchange: (e) => { location.hash = `#/users/${encodeURIComponent(e.target.value.trim())}`; } });
   if (!userId) {
-    main.replaceChildren(head("User", "A person's days, heart rate, sleep and workouts", el("label", {}, "User"), picker), state("No users yet", "Ingest data and run wearhouse transform, or type a user id."));
+    const empty = choices
+      ? state("No users yet", "Ingest data and run wearhouse transform.")
+      : state("Type your user id", "This token sees one person's data: type that user's id above.");
+    main.replaceChildren(head("User", "A person's days, heart rate, sleep and workouts", el("label", {}, "User"), picker), empty);
     return;
   }
   const [daily, workouts] = await Promise.all([
@@ -156,8 +159,8 @@ export async function user(main, [userId]) {
         data: {
           labels,
           datasets: [
-            { type: "line", label: "Max BPM", data: days.map((d) => d.max_bpm), borderColor: "transparent", backgroundColor: color("bpm-band"), fill: "+1", yAxisID: "bpm", order: 1 },
-            { type: "line", label: "Min BPM", data: days.map((d) => d.min_bpm), borderColor: "transparent", backgroundColor: color("bpm-band"), fill: false, yAxisID: "bpm", order: 1 },
+            { type: "line", label: "Max BPM", data: days.map((d) => d.max_bpm), borderColor: "transparent", tension: 0, backgroundColor: color("bpm-band"), fill: "+1", yAxisID: "bpm", order: 1 },
+            { type: "line", label: "Min BPM", data: days.map((d) => d.min_bpm), borderColor: "transparent", tension: 0, backgroundColor: color("bpm-band"), fill: false, yAxisID: "bpm", order: 1 },
             { type: "line", label: "Avg BPM", data: days.map((d) => d.avg_bpm), borderColor: color("bpm"), backgroundColor: color("bpm"), borderWidth: 2, yAxisID: "bpm", order: 0 },
             { type: "line", label: "Resting BPM", data: days.map((d) => d.resting_bpm), borderColor: color("resting"), backgroundColor: color("resting"), borderWidth: 2, borderDash: [5, 4], yAxisID: "bpm", order: 0 },
             { type: "bar", label: "Sleep (h)", data: days.map((d) => (d.sleep_minutes ? d.sleep_minutes / 60 : null)), backgroundColor: color("sleep"), yAxisID: "sleep", order: 2, barPercentage: 1, categoryPercentage: 1 },
