@@ -14,6 +14,10 @@ existing home's gold (e.g. one `wearhouse demo` built). `wearhouse serve` then r
   cohorts     an analyst token asking for each month's age groups, and for all months
 Also measured in this process, without HTTP: the snapshot build, and one uncached cohort query
 and one user-daily lookup on the snapshot. Writes bench/results/serve-<gold>.json.
+
+Then the live feed (bench/live_feed.py): latency from a reading's 202 to its WebSocket frame,
+in-process and through Redis; `--live-only` measures just that and writes
+bench/results/serve-live.json, `--no-live` skips it.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ import uvloop
 from deltalake import write_deltalake
 
 sys.path.insert(0, str(Path(__file__).parent))
+from live_feed import bench_live
 from loadgen import build_request, run_load
 
 from wearhouse.auth.tokens import Role, TokenStore
@@ -267,7 +272,22 @@ def main() -> None:
     parser.add_argument("--pipeline", action="store_true", help="build gold through the pipeline")
     parser.add_argument("--hr-interval", type=int, default=300, help="with --pipeline")
     parser.add_argument("--home", type=Path, help="bench a copy of this home's gold instead")
+    parser.add_argument("--live-only", action="store_true", help="only the live-feed latency")
+    parser.add_argument("--no-live", action="store_true", help="skip the live-feed latency")
+    parser.add_argument("--live-clients", type=int, default=10, help="WebSocket clients")
+    parser.add_argument("--live-rate", type=float, default=50, help="readings posted per second")
+    parser.add_argument("--live-seconds", type=float, default=15)
     args = parser.parse_args()
+    if args.live_only:
+        load_before = os.getloadavg()[0]
+        with tempfile.TemporaryDirectory(prefix="wearhouse-bench-live-") as tmp:
+            live = bench_live(Path(tmp), args.live_clients, args.live_rate, args.live_seconds)
+        live |= {"cpus": os.cpu_count(), "load_average_1m_before": round(load_before, 2)}
+        print(json.dumps(live, indent=2))
+        out = Path(__file__).parent / "results" / "serve-live.json"
+        out.write_text(json.dumps(live, indent=2) + "\n")
+        print(f"wrote {out}")
+        return
 
     with tempfile.TemporaryDirectory(prefix="wearhouse-bench-serve-") as tmp:
         work = Path(tmp)
@@ -304,6 +324,8 @@ def main() -> None:
             "in_process": in_process(settings, users, months),
             "http": bench_http(settings, args, users),
         }
+        if not args.no_live:
+            figures["live"] = bench_live(work, args.live_clients, args.live_rate, args.live_seconds)
     print(json.dumps(figures, indent=2))
     out = Path(__file__).parent / "results" / f"serve-{label}.json"
     out.write_text(json.dumps(figures, indent=2) + "\n")
