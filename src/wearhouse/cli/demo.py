@@ -71,6 +71,7 @@ def keep_serving(settings: Settings) -> None:
     token, _ = TokenStore.for_settings(settings).create(Role.admin)
     base = f"http://{settings.serve.host}:{settings.serve.port}"
     console.rule("[bold]Serving[/]")
+    console.print(f"Dashboard: {base}/#token={token}")
     console.print(f"API docs: {base}/docs   health: {base}/health   metrics: {base}/metrics")
     console.print(f"Admin token for this demo (shown once): [bold]{token}[/]")
     console.print(f"Watch data arrive: wearhouse simulate --url {base} --token <token>")

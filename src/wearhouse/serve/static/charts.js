@@ -35,7 +35,8 @@ function defaults() {
   Chart.defaults.plugins.tooltip.padding = 10;
   Chart.defaults.plugins.tooltip.cornerRadius = 6;
   Chart.defaults.elements.bar.borderRadius = 3;
-  Chart.defaults.elements.line.tension = 0.3;
+  // Straight segments between days: a curve would invent values between them.
+  Chart.defaults.elements.line.tension = 0;
   Chart.defaults.elements.point.radius = 0;
   Chart.defaults.elements.point.hoverRadius = 4;
 }
