@@ -17,7 +17,7 @@ import orjson
 import pytest
 from consume_support import BROKERS, ConsumerProcess, publish, remove, require_reachable, run_id
 from consume_support import stream_settings as broker_settings
-from http_server import ServerProcess, make_token
+from http_server import ServerProcess, free_port, make_token
 from live_support import at, feed, hello, is_reading, post, receive, series, until, write_gold
 from websockets.sync.client import ClientConnection
 
@@ -125,3 +125,16 @@ def test_broker_consumer_readings_reach_the_feed(pair: Pair) -> None:
     finally:
         consumer.stop()
         remove(url, config, ["heart_rate"])
+
+
+def test_ingestion_goes_on_when_redis_is_unreachable(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    nowhere = f"redis://127.0.0.1:{free_port()}/0"
+    admin, device = make_token(home, Role.admin), make_token(home, Role.device)
+    with ServerProcess(home, env={"WEARHOUSE_SERVE__REDIS_URL": nowhere}) as server:
+        with feed(server, admin) as ws:
+            assert hello(ws)["backend"] == "redis"
+            answer = post(server, device, "heart_rate", {"device_id": "x", "ts": at(0), "bpm": 70})
+            assert answer.json()["accepted"] == 1
+        log = server.log()
+    assert "check that Redis is running and WEARHOUSE_SERVE__REDIS_URL is right" in log
