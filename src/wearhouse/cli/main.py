@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import typer
 
+from wearhouse.cli.backfill import backfill
 from wearhouse.cli.consume import consume
 from wearhouse.cli.demo import demo
 from wearhouse.cli.generate import generate
 from wearhouse.cli.importers import import_app
 from wearhouse.cli.ingest import ingest
+from wearhouse.cli.orchestrate import orchestrate
 from wearhouse.cli.serve import serve
 from wearhouse.cli.simulate import simulate
 from wearhouse.cli.sql import sql
@@ -26,6 +28,8 @@ app.command()(demo)
 app.command()(generate)
 app.command()(ingest)
 app.command()(transform)
+app.command()(backfill)
+app.command()(orchestrate)
 app.command()(sql)
 app.command()(serve)
 app.command()(simulate)
