@@ -102,9 +102,8 @@ class RedisBus:
         """Take or extend the alert lease; True while this process holds it."""
         assert self._client is not None, "start() the bus first"
         try:
-            held = await self._client.eval(
-                _CLAIM, 1, self.lease_key, self.identity, LEASE_MS
-            )  # type: ignore[misc]
+            claim = self._client.eval(_CLAIM, 1, self.lease_key, self.identity, LEASE_MS)
+            held = await claim  # type: ignore[misc]
         except (RedisError, OSError) as exc:
             self._complain("cannot renew the alert lease on", exc)
             return False
