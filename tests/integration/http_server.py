@@ -31,19 +31,26 @@ def make_token(home: Path, role: Role, user_id: str | None = None) -> str:
     return token
 
 
-def _command(port: int) -> list[str]:
+def _command(port: int, args: list[str]) -> list[str]:
     script = Path(sys.executable).with_name("wearhouse")
     found = str(script) if script.exists() else shutil.which("wearhouse")
     if found is None:
-        return [sys.executable, "-m", "wearhouse.cli.main", "serve", "--port", str(port)]
-    return [found, "serve", "--port", str(port)]
+        return [sys.executable, "-m", "wearhouse.cli.main", "serve", "--port", str(port), *args]
+    return [found, "serve", "--port", str(port), *args]
 
 
 class ServerProcess:
     """`wearhouse serve` on 127.0.0.1 for one home; its output is appended to <home>/server.log."""
 
-    def __init__(self, home: Path, port: int | None = None, env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        home: Path,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+        args: list[str] | None = None,
+    ):
         self.home = home
+        self.args = args or []
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = home / "server.log"
@@ -57,7 +64,7 @@ class ServerProcess:
         self.home.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                _command(self.port), env=self._env, stdout=log, stderr=subprocess.STDOUT
+                _command(self.port, self.args), env=self._env, stdout=log, stderr=subprocess.STDOUT
             )
         self.starts += 1
         deadline = time.monotonic() + timeout

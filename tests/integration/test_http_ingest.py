@@ -532,11 +532,17 @@ def test_openapi_documents_ingest_with_an_example_per_stream(device: httpx.Clien
 # --- servers with other settings --------------------------------------------------------------
 
 
-def test_no_auth_server_accepts_requests_without_a_token(tmp_path: Path) -> None:
-    env = {"WEARHOUSE_SERVE__NO_AUTH": "true"}
+@pytest.mark.parametrize(
+    "how",
+    [{"env": {"WEARHOUSE_SERVE__NO_AUTH": "true"}}, {"args": ["--no-auth"]}],
+    ids=["env", "flag"],
+)
+def test_no_auth_server_accepts_requests_without_a_token(
+    tmp_path: Path, how: dict[str, Any]
+) -> None:
     dev = new_device()
     with (
-        ServerProcess(tmp_path, env=env) as server,
+        ServerProcess(tmp_path, **how) as server,
         httpx.Client(base_url=server.base_url) as client,
     ):
         ingested = client.post(INGEST.format("heart_rate"), json=reading(dev, 0))

@@ -1,4 +1,4 @@
-"""`wearhouse serve`: HTTP ingestion and the query API over gold (the live feed joins it later)."""
+"""`wearhouse serve`: HTTP ingestion, the query API over gold, the live feed and the dashboard."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ def serve(
         bool, typer.Option("--no-auth", help="Local demos only: accept requests without a token.")
     ] = False,
 ) -> None:
-    """Serve ingestion (POST /v1/ingest/{stream}), the query API over gold, /health, /metrics and /docs."""
+    """Serve ingestion (POST /v1/ingest/{stream}), the query API over gold, the live feed
+    (WS /v1/live), the dashboard (/), /health, /metrics and /docs."""
     import uvicorn
 
     settings = get_settings()
@@ -41,6 +42,8 @@ def serve(
             "[yellow]No tokens yet: create one with `wearhouse token create --role device`.[/]"
         )
     os.environ["WEARHOUSE_HOME"] = str(settings.home.resolve())
+    # The app factory reads the settings again: in this process too (one worker), not a cached copy.
+    get_settings.cache_clear()
     uvicorn.run(
         "wearhouse.ingest.app:create_app",
         factory=True,
