@@ -77,7 +77,12 @@ def print_summary(report: BackfillReport, seconds: float) -> None:
     for first, last in report.skipped:
         console.print(f"[yellow]Skipped {_label(first, last)}: no readings on those days.[/]")
     days = sum((p.last - p.first).days + 1 for p in report.partitions)
+    parts = len(report.partitions)
     console.print(
-        f"[green]Backfilled[/] {days} days in {len(report.partitions)} partitions "
+        f"[green]Backfilled[/] {_plural(days, 'day')} in {_plural(parts, 'partition')} "
         f"in {seconds:.1f} s."
     )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
