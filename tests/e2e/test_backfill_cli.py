@@ -93,9 +93,11 @@ def test_backfill_rebuilds_lost_days_to_what_a_full_refresh_gives(
     home: Path, reference: Path
 ) -> None:
     first, last = DAY[1], DAY[2]
-    # Lose those days' gold in the warehouse: only a rebuild from silver brings them back.
+    # Lose those days' per-user-day measures, which incremental runs only recompute for days new
+    # bronze data touches: a rebuild of the days from silver is what brings them back.
     con = duckdb.connect(str(Settings(home=home).warehouse_path))
-    con.execute(f"delete from gold.user_daily where day between '{first}' and '{last}'")
+    for table in ("intermediate.int_user_days_measured", "gold.user_daily"):
+        con.execute(f"delete from {table} where day between '{first}' and '{last}'")
     con.close()
 
     result = invoke(home, "backfill", "--start", first, "--end", last)
