@@ -57,6 +57,16 @@ def print_report(report: TransformReport, settings: Settings, seconds: float) ->
 
     statuses = list(report.dbt.statuses.values())
     published = report.published
+    if report.incremental:
+        new = ", ".join(f"{n:,} {s}" for s, n in report.new_records.items() if n) or "none"
+        console.print(
+            f"Incremental run: new bronze records: {new}; "
+            f"{report.affected_user_days or 0:,} user-days recomputed."
+        )
+    else:
+        console.print(
+            f"Full refresh ({report.full_refresh_reason}): every table rebuilt from bronze."
+        )
     console.print(
         f"[green]Transformed[/] in {seconds:.1f} s: {sum(s in ('OK', 'success') for s in statuses)} models and seeds built, "
         f"{statuses.count('pass')} tests passed, {statuses.count('warn')} warnings; "
