@@ -13,6 +13,14 @@ from wearhouse.contracts.fast import batch_validator
 from wearhouse.ingest.records import READING_STREAMS, RecordError, check
 
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
+JSON_TYPES = (
+    "application/json",
+    "text/json",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "*/*",
+    "",
+)
 
 
 class BodyError(ValueError):
@@ -88,19 +96,16 @@ def _gunzip(body: bytes, limit: int) -> bytes:
 def parse(stream: str, body: bytes, content_type: str | None, where: str) -> ParsedBody:
     """Check every record of the body; `where` prefixes the reasons kept with rejected records."""
     media = (content_type or "application/json").split(";")[0].strip().lower()
+    items: list[tuple[int, Any]]
     if media in NDJSON_TYPES:
         # NDJSON indexes are 0-based line numbers, blank lines included, so they point at the line.
         items = [(i, line) for i, line in enumerate(body.splitlines()) if line.strip()]
     # curl -d sends application/x-www-form-urlencoded by default: its body is still our JSON.
-    elif media in (
-        "application/json",
-        "text/json",
-        "text/plain",
-        "application/x-www-form-urlencoded",
-        "*/*",
-        "",
-    ):
-        items = _json_items(body)
+    elif media in JSON_TYPES:
+        records = _json_records(body)
+        if records and (fast := _all_valid(stream, records, body)):
+            return fast
+        items = list(enumerate(records))
     else:
         raise BodyError(
             415,
@@ -113,8 +118,6 @@ def parse(stream: str, body: bytes, content_type: str | None, where: str) -> Par
             "empty_body",
             "the body holds no records: send a JSON object, a JSON array of objects, or NDJSON",
         )
-    if fast := _all_valid(stream, items):
-        return fast
     parsed = ParsedBody()
     for index, item in items:
         raw = item if isinstance(item, bytes) else orjson.dumps(item)
@@ -129,7 +132,7 @@ def parse(stream: str, body: bytes, content_type: str | None, where: str) -> Par
     return parsed
 
 
-def _json_items(body: bytes) -> list[tuple[int, Any]]:
+def _json_records(body: bytes) -> list[Any]:
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
@@ -138,24 +141,27 @@ def _json_items(body: bytes) -> list[tuple[int, Any]]:
             "malformed_json",
             f"the body is not valid JSON ({exc}); for one record per line use Content-Type application/x-ndjson",
         ) from None
-    return list(enumerate(value)) if isinstance(value, list) else [(0, value)]
+    return value if isinstance(value, list) else [value]
 
 
-def _all_valid(stream: str, items: list[tuple[int, Any]]) -> ParsedBody | None:
+def _all_valid(stream: str, records: list[Any], body: bytes) -> ParsedBody | None:
     """The common case in one pass of pydantic-core: every record of a JSON array is valid."""
-    if isinstance(items[0][1], bytes):  # NDJSON lines: checked one by one
-        return None
-    records = [item for _, item in items]
     try:
         batch_validator(stream).validate_python(records)
     except ValidationError:
         return None
-    parsed = ParsedBody(payloads=[orjson.dumps(r).decode() for r in records])
-    if stream in READING_STREAMS:
-        parsed.readings = sum(
-            len(m) if isinstance(r, dict) and isinstance(m := r.get("metrics"), list) else 1
-            for r in records
-        )
-    else:
-        parsed.readings = len(records)
+    # Canonical compact JSON per record; map keeps the loop in C (a third faster than a listcomp).
+    parsed = ParsedBody(payloads=list(map(bytes.decode, map(orjson.dumps, records))))
+    parsed.readings = _readings(records, body) if stream in READING_STREAMS else len(records)
     return parsed
+
+
+def _readings(records: list[Any], body: bytes) -> int:
+    """Readings in valid heart_rate or steps records: a bucket counts its metrics."""
+    # Without the word in the body (and no escape that could spell it) no record is a bucket.
+    if b"metrics" not in body and b"\\" not in body:
+        return len(records)
+    return sum(
+        len(m) if isinstance(r, dict) and isinstance(m := r.get("metrics"), list) else 1
+        for r in records
+    )
