@@ -1,6 +1,6 @@
 """HTTP ingestion benchmark: Wearhouse against the usual FastAPI + PostgreSQL stack, and COPY.
 
-    uv run python bench/ingest_http.py --seconds 30 --clients 32 --batch 1000
+    uv run python bench/ingest_http.py --seconds 30 --clients 32 --batch 1000 [--repeat 3]
 
 Measures, on 127.0.0.1 with the same readings (JSON arrays of `batch` heart-rate readings):
   wearhouse    `wearhouse serve`: acknowledged only once durable in bronze (Delta)
@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,6 +38,27 @@ from wearhouse.lake.read import connect
 from wearhouse.settings import Settings
 
 DSN = os.environ.get("BASELINE_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc), 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _process_tree(pid: int) -> list[int]:
+    """A process and its descendants (uvicorn workers are children of the supervisor)."""
+    found = [pid]
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            for child in Path(f"/proc/{pid}/task/{task}/children").read_text().split():
+                found += _process_tree(int(child))
+    except FileNotFoundError:
+        pass
+    return found
 
 
 def _free_port() -> int:
@@ -99,13 +121,36 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def load(
-    port: int, path: str, bodies: list[bytes], headers: dict[str, str], clients: int, seconds: float
-) -> dict[str, float | int]:
-    """Warm up for 2 s, then measure."""
+    port: int,
+    path: str,
+    bodies: list[bytes],
+    headers: dict[str, str],
+    clients: int,
+    seconds: float,
+    server_pid: int,
+) -> dict[str, object]:
+    """Warm up for 2 s, then measure; also the CPU the server and this load generator used (in
+    cores) and the machine's load average before the run, since other work may share the CPUs."""
     requests = [build_request(path, body, headers) for body in bodies]
     asyncio.run(run_load("127.0.0.1", port, requests, clients, 2))
+    pids = _process_tree(server_pid)
+    load_before = os.getloadavg()[0]
+    server_before = sum(_cpu_seconds(p) for p in pids)
+    client_before = _cpu_seconds(os.getpid())
+    started = time.perf_counter()
     result = asyncio.run(run_load("127.0.0.1", port, requests, clients, seconds))
-    return result.summary(_readings_in(bodies[0]))
+    wall = time.perf_counter() - started
+    server_cores = (sum(_cpu_seconds(p) for p in pids) - server_before) / wall
+    client_cores = (_cpu_seconds(os.getpid()) - client_before) / wall
+    figures: dict[str, object] = dict(result.summary(_readings_in(bodies[0])))
+    ok_per_s = float(figures["requests_per_s"])  # type: ignore[arg-type]
+    figures |= {
+        "server_cpu_cores": round(server_cores, 2),
+        "loadgen_cpu_cores": round(client_cores, 2),
+        "server_cpu_ms_per_request": round(server_cores * 1000 / ok_per_s, 2) if ok_per_s else None,
+        "load_average_before": round(load_before, 2),
+    }
+    return figures
 
 
 def _readings_in(body: bytes) -> int:
@@ -126,13 +171,15 @@ def bench_wearhouse(
         "WEARHOUSE_INGEST__COMMIT_WINDOW_MS": str(args.window_ms),
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "wearhouse.cli.main", "serve", "--port", str(port), "--workers", str(args.workers)],
+        [sys.executable, "-m", "wearhouse.cli.main", "serve", "--port", str(port), "--workers", str(args.wearhouse_workers)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
         _wait(f"http://127.0.0.1:{port}/health")
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        figures = load(port, "/v1/ingest/heart_rate", bodies, headers, args.clients, args.seconds)
+        figures = load(
+            port, "/v1/ingest/heart_rate", bodies, headers, args.clients, args.seconds, server.pid
+        )
     finally:
         _stop(server)
     con = connect(settings, layers=("bronze",))
@@ -163,6 +210,7 @@ def bench_baseline_a(bodies: list[bytes], args: argparse.Namespace) -> dict[str,
             {"Content-Type": "application/json"},
             args.clients,
             args.seconds,
+            server.pid,
         )
     finally:
         _stop(server)
@@ -198,8 +246,18 @@ def bench_baseline_b(bodies: list[bytes], rows: int, workdir: Path) -> dict[str,
     return {"rows": count, "seconds": round(seconds, 2), "rows_per_s": round(count / seconds)}
 
 
+def _median_run(runs: list[dict[str, object]], key: str) -> dict[str, object]:
+    """The run with the median `key` (an actual run, so its figures belong together), plus every
+    run's `key` and p99 for the record."""
+    ordered = sorted(runs, key=lambda run: float(run[key]))  # type: ignore[arg-type]
+    chosen = dict(ordered[(len(ordered) - 1) // 2])
+    if len(runs) > 1:
+        chosen["runs"] = [{key: run[key], "p99_ms": run.get("p99_ms")} for run in runs]
+    return chosen
+
+
 def main() -> None:
-    """Run the three measurements and print and write the figures."""
+    """Run the measurements (each `--repeat` times, the median run kept), print and write them."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -207,9 +265,17 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--batch", type=int, default=1000, help="readings per request")
     parser.add_argument(
-        "--workers", type=int, default=2, help="server worker processes (both stacks)"
+        "--workers", type=int, default=2, help="worker processes of baseline (a)'s server"
+    )
+    parser.add_argument(
+        "--wearhouse-workers",
+        type=int,
+        default=1,
+        help="`wearhouse serve --workers`: one worker commits in bigger groups and, on 2 cores, "
+        "acknowledges more than two whose commits to one table contend",
     )
     parser.add_argument("--window-ms", type=float, default=10, help="Wearhouse group-commit window")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each measurement (median)")
     parser.add_argument("--skip-baselines", action="store_true")
     parser.add_argument(
         "--also-buckets",
@@ -218,22 +284,33 @@ def main() -> None:
     )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="wearhouse-bench-http-"))
+    runs: dict[str, list[dict[str, object]]] = {}
+
+    def measure(name: str, run: Callable[[int], dict[str, object]]) -> None:
+        for attempt in range(args.repeat):
+            runs.setdefault(name, []).append(run(attempt))
+            print(name, json.dumps(runs[name][-1]), flush=True)
+
     try:
         bodies = make_bodies(400, args.batch)
         figures: dict[str, object] = {
             "setup": {"clients": args.clients, "batch": args.batch, "seconds": args.seconds,
-                      "workers": args.workers, "window_ms": args.window_ms, "cpus": os.cpu_count()},
+                      "wearhouse_workers": args.wearhouse_workers, "baseline_workers": args.workers,
+                      "window_ms": args.window_ms, "repeat": args.repeat, "cpus": os.cpu_count()},
         }  # fmt: skip
-        figures["wearhouse"] = bench_wearhouse(bodies, args, workdir / "readings")
-        print(json.dumps(figures["wearhouse"]), flush=True)
+        measure("wearhouse", lambda i: bench_wearhouse(bodies, args, workdir / f"readings{i}"))
         if args.also_buckets:
             buckets = make_bodies(400, args.batch, shape="bucket")
-            figures["wearhouse_buckets"] = bench_wearhouse(buckets, args, workdir / "buckets")
-            print(json.dumps(figures["wearhouse_buckets"]), flush=True)
+            measure(
+                "wearhouse_buckets", lambda i: bench_wearhouse(buckets, args, workdir / f"b{i}")
+            )
         if not args.skip_baselines:
-            figures["baseline_a_fastapi_postgres"] = bench_baseline_a(bodies, args)
-            print(json.dumps(figures["baseline_a_fastapi_postgres"]), flush=True)
-            figures["baseline_b_postgres_copy_file"] = bench_baseline_b(bodies, 5_000_000, workdir)
+            measure("baseline_a_fastapi_postgres", lambda i: bench_baseline_a(bodies, args))
+        for name, results in runs.items():
+            figures[name] = _median_run(results, "readings_per_s")
+        if not args.skip_baselines:
+            copies = [bench_baseline_b(bodies, 5_000_000, workdir) for _ in range(args.repeat)]
+            figures["baseline_b_postgres_copy_file"] = _median_run(copies, "rows_per_s")
             wh = figures["wearhouse"]["readings_per_s"]  # type: ignore[index]
             a = figures["baseline_a_fastapi_postgres"]["readings_per_s"]  # type: ignore[index]
             b = figures["baseline_b_postgres_copy_file"]["rows_per_s"]  # type: ignore[index]
