@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 from wearhouse.errors import TerminalError
@@ -35,6 +36,7 @@ CONFIG = FleetConfig(
     users=6, days=10, seed=11, start=TODAY - timedelta(days=12), hr_interval_s=60, with_errors=True
 )
 LATE_DAY = CONFIG.start + timedelta(days=2)
+LATE_DEVICES = {"d00001", "d00002", "d00003"}  # of the first three users: the others have none
 Rows = list[dict[str, Any]]
 Snapshot = Callable[..., dict[str, Rows]]
 
@@ -48,12 +50,14 @@ class Lake:
 
 
 def _late(name: str, line: str, index: int) -> bool:
-    """Every other reading bucket of day 3 and every sleep that ends on day 3 arrive late."""
+    """Of a few devices, every other reading bucket of day 3 and the sleeps ending then arrive late."""
     try:
         record = json.loads(line)
     except ValueError:
         return False
     if not isinstance(record, dict) or not record.get("metrics"):
+        return False
+    if record.get("device_id") not in LATE_DEVICES:
         return False
     day = LATE_DAY.isoformat()
     if name == "sleeps.jsonl":
@@ -104,6 +108,15 @@ def assert_same_as_full_refresh(settings: Settings, tmp_path: Path, layer_rows: 
         assert not differing, f"{layer} tables differ from a full refresh: {differing}"
 
 
+def affected_users(settings: Settings) -> set[str]:
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        rows = con.execute("select distinct user_id from intermediate.int_affected_user_days")
+        return {user for (user,) in rows.fetchall()}
+    finally:
+        con.close()
+
+
 def day_rows(settings: Settings, layer_rows: Snapshot, day: date) -> Rows:
     return [
         r for r in layer_rows(settings, "gold", ["user_daily"])["user_daily"] if r["day"] == day
@@ -120,8 +133,10 @@ def test_late_readings_fix_their_day_week_and_month(
     result = transform(settings)
     assert result.incremental, result.full_refresh_reason
     assert result.new_records["heart_rate"] > 0 and result.new_records["users"] == 0
-    # Day 3 and the day after (a sleep may start the evening before), per user; sleeps' days.
-    assert 0 < (result.affected_user_days or 0) <= CONFIG.users * 4
+    # Days around day 3 (sleeps span two days; a sleep counts on the day it ends), for the
+    # users of the late devices only.
+    assert affected_users(settings) == {"u0001", "u0002", "u0003"}
+    assert 0 < (result.affected_user_days or 0) <= 3 * 5
     after = day_rows(settings, layer_rows, LATE_DAY)
     assert sum(r["readings"] for r in after) > sum(r["readings"] for r in before)
     assert layer_rows(settings, "gold", ["user_weekly"])["user_weekly"] != weekly_before

@@ -12,9 +12,8 @@
 
 {#- True when the (user, day) pair is one this run recomputes. -#}
 {% macro is_affected(user_expr, day_expr) -%}
-    exists (
-        select 1 from {{ ref('int_affected_user_days') }} as affected
-        where affected.user_id = {{ user_expr }} and affected.day = {{ day_expr }}
+    ({{ user_expr }}, {{ day_expr }}) in (
+        select affected.user_id, affected.day from {{ ref('int_affected_user_days') }} as affected
     )
 {%- endmacro %}
 
