@@ -252,7 +252,7 @@ def _median_run(runs: list[dict[str, object]], key: str) -> dict[str, object]:
     ordered = sorted(runs, key=lambda run: float(run[key]))  # type: ignore[arg-type]
     chosen = dict(ordered[(len(ordered) - 1) // 2])
     if len(runs) > 1:
-        chosen["runs"] = [{key: run[key], "p99_ms": run.get("p99_ms")} for run in runs]
+        chosen["runs"] = [{k: run[k] for k in (key, "p99_ms") if k in run} for run in runs]
     return chosen
 
 
