@@ -13,7 +13,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from prometheus_client import Histogram
@@ -48,6 +48,7 @@ class _Pending:
     answer: Answer
     key: str | None
     future: asyncio.Future[Answer]
+    arrived: float = field(default_factory=time.monotonic)
 
     @property
     def size(self) -> int:
@@ -129,10 +130,14 @@ class GroupCommitter:
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
-            # The window gathers requests only after an idle spell: requests that arrived during
-            # the previous commit have waited long enough and go into the next one at once.
-            if window and len(self._waiting) < 2:
-                await asyncio.sleep(window)
+            # A group is committed once its oldest request has waited the window: requests that
+            # arrived early in the previous commit go at once, fresh ones gather a bigger group
+            # (every commit has a fixed cost, and compaction runs after a count of commits).
+            if (
+                self._waiting
+                and (wait := window - (time.monotonic() - self._waiting[0].arrived)) > 0
+            ):
+                await asyncio.sleep(wait)
             group, self._waiting = self._waiting, []
             if not group:
                 continue
