@@ -10,24 +10,43 @@
     {{ relation.schema }}.{{ relation.identifier }}__new
 {%- endmacro %}
 
-{#- True when the (user, day) pair is one this run recomputes. -#}
-{% macro is_affected(user_expr, day_expr) -%}
+{#-
+  True when the (user, day) pair is one this run recomputes. `ts_expr`, the row's timestamp,
+  adds a range on the affected days as literals, so the scan skips row groups of other periods
+  (a plain comparison is pushed into the scan; the pair lookup alone reads every row).
+-#}
+{% macro is_affected(user_expr, day_expr, ts_expr=none, days_before=0) -%}
+    {%- if ts_expr is not none %}{{ affected_range(ts_expr, days_before) }} and {% endif -%}
     ({{ user_expr }}, {{ day_expr }}) in (
         select affected.user_id, affected.day from {{ ref('int_affected_user_days') }} as affected
     )
+{%- endmacro %}
+
+{#- `ts_expr` within the affected days, from `days_before` days earlier (false when none is). -#}
+{% macro affected_range(ts_expr, days_before=0) -%}
+    {%- set bounds = [none, none] -%}
+    {%- if execute -%}
+        {%- set result = run_query(
+            "select cast(min(day) - " ~ days_before ~ " as varchar), cast(max(day) + 1 as varchar) from "
+            ~ ref('int_affected_user_days')
+        ) -%}
+        {%- set bounds = result.rows[0] -%}
+    {%- endif -%}
+    {%- if bounds[0] is none -%}
+    false
+    {%- else -%}
+    ({{ ts_expr }} >= '{{ bounds[0] }}'::timestamptz and {{ ts_expr }} < '{{ bounds[1] }}'::timestamptz)
+    {%- endif -%}
 {%- endmacro %}
 
 {#-
   Pre-hook of the per-user-day models: drop the rows of the affected user-days, which the model
   then appends again, in the same transaction. `day_expr` is the day of a row of the model.
 -#}
-{% macro delete_affected_user_days(day_expr='day') -%}
+{% macro delete_affected_user_days(day_expr='day', ts_expr=none) -%}
     {%- if is_incremental() -%}
     delete from {{ this }} as target
-    where exists (
-        select 1 from {{ ref('int_affected_user_days') }} as affected
-        where affected.user_id = target.user_id and affected.day = {{ day_expr }}
-    )
+    where {{ is_affected('target.user_id', day_expr, ts_expr) }}
     {%- else -%}
     select 1
     {%- endif -%}

@@ -12,7 +12,7 @@ with readings as (
     from {{ ref('heart_rate') }}
     where activity_id is not null
     {%- if is_incremental() %}
-        and {{ is_affected('user_id', 'cast(ts as date)') }}
+        and {{ is_affected('user_id', 'cast(ts as date)', 'ts') }}
     {%- endif %}
 ),
 

@@ -6,14 +6,14 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{{ delete_affected_user_days('cast(target.minute as date)') }}"
+    pre_hook="{{ delete_affected_user_days('cast(target.minute as date)', 'target.minute') }}"
 ) }}
 
 with readings as (
     select user_id, device_id, ts, bpm, cast(ts as date) as day
     from {{ ref('heart_rate') }}
     {%- if is_incremental() %}
-    where {{ is_affected('user_id', 'cast(ts as date)') }}
+    where {{ is_affected('user_id', 'cast(ts as date)', 'ts') }}
     {%- endif %}
 ),
 

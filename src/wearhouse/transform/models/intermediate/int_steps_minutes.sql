@@ -4,14 +4,14 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{{ delete_affected_user_days('cast(target.minute as date)') }}"
+    pre_hook="{{ delete_affected_user_days('cast(target.minute as date)', 'target.minute') }}"
 ) }}
 
 with steps as (
     select user_id, device_id, date_trunc('minute', ts) as minute, steps
     from {{ ref('steps') }}
     {%- if is_incremental() %}
-    where {{ is_affected('user_id', 'cast(ts as date)') }}
+    where {{ is_affected('user_id', 'cast(ts as date)', 'ts') }}
     {%- endif %}
 ),
 

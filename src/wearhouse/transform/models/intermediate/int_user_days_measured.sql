@@ -26,7 +26,7 @@ heart_daily as (
         list(distinct device_id) as devices
     from heart_minutes
     {%- if only_affected %}
-    where {{ is_affected('user_id', 'cast(minute as date)') }}
+    where {{ is_affected('user_id', 'cast(minute as date)', 'minute') }}
     {%- endif %}
     group by user_id, cast(minute as date)
 ),
@@ -41,7 +41,8 @@ sleep_heart as (
     from heart_minutes
     where sleep_day is not null
     {%- if only_affected %}
-        and {{ is_affected('user_id', 'sleep_day') }}
+        -- A sleep ends on its day or the day after it starts.
+        and {{ is_affected('user_id', 'sleep_day', 'minute', days_before=1) }}
     {%- endif %}
     group by user_id, sleep_day
 ),
@@ -54,7 +55,7 @@ steps_daily as (
         list(distinct device_id) as devices
     from {{ ref('int_steps_minutes') }}
     {%- if only_affected %}
-    where {{ is_affected('user_id', 'cast(minute as date)') }}
+    where {{ is_affected('user_id', 'cast(minute as date)', 'minute') }}
     {%- endif %}
     group by user_id, cast(minute as date)
 ),

@@ -35,7 +35,7 @@ readings as (
     select user_id, ts, bpm, cast(ts as date) as day
     from {{ ref('heart_rate') }}
     {%- if is_incremental() %}
-    where {{ is_affected('user_id', 'cast(ts as date)') }}
+    where {{ is_affected('user_id', 'cast(ts as date)', 'ts') }}
     {%- endif %}
 ),
 
