@@ -21,6 +21,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from deltalake import DeltaTable
 
 from wearhouse.errors import TerminalError
 from wearhouse.ingest.files import ingest_path
@@ -177,6 +178,27 @@ def test_reingesting_late_files_again_is_harmless(
     assert result.incremental
     assert layer_rows(settings, "silver", ["heart_rate", "steps", "quarantine"]) == silver
     assert not [k for k in result.published.written if k.startswith("gold.")]
+
+
+def test_compacted_bronze_is_not_taken_for_new_data(
+    lake: Lake, tmp_path: Path, layer_rows: Snapshot
+) -> None:
+    """Compaction rewrites processed and unprocessed records into one file: only the latter count."""
+    settings = clone(lake.home, tmp_path / "home")
+    idle = transform(settings)
+    assert idle.incremental and idle.new_records["heart_rate"] == 0
+    assert idle.affected_user_days == 0 and idle.published.written == {}
+
+    ingest_path(lake.late_dir, settings=settings)
+    late = DeltaTable(str(settings.lake / "bronze" / "heart_rate")).history(1)[0]
+    table = DeltaTable(str(settings.lake / "bronze" / "heart_rate"))
+    # The late records now share a file with days 1-10.
+    assert table.optimize.compact()["numFilesRemoved"] >= 2
+    result = transform(settings)
+    assert result.incremental
+    assert result.new_records["heart_rate"] == int(late["operationMetrics"]["num_added_rows"])
+    assert affected_users(settings) == {"u0001", "u0002", "u0003"}
+    assert_same_as_full_refresh(settings, tmp_path, layer_rows)
 
 
 def test_rebuild_recomputes_a_day_range_for_every_user(

@@ -15,6 +15,7 @@ from typing import Any
 
 from wearhouse.contracts import STREAMS
 from wearhouse.errors import TerminalError
+from wearhouse.lake.changes import AddedFile, ChangesLost, added_since
 from wearhouse.settings import Settings
 
 PROJECT_DIR = Path(__file__).parent
@@ -89,11 +90,16 @@ def register_bronze(
             path = str(table_path("bronze", name, settings))
             table = DeltaTable(path)
             files = table.file_uris()
-            new = _files_since(path, files, None if since is None else since.get(name))
+            seen = None if since is None else since.get(name)
+            if seen is None:
+                new, new_records = files, _row_count(table, files)
+            else:
+                added = _added_since(path, seen, table.version())
+                new, new_records = [f.uri for f in added], sum(f.records for f in added)
             read.register(con, f"bronze.{name}", table, files)
             read.register(con, f"bronze.{name}__new", table, new)
             snapshot.versions[name] = table.version()
-            snapshot.new_records[name] = _row_count(table, new)
+            snapshot.new_records[name] = new_records
     finally:
         con.close()
     return snapshot
@@ -119,17 +125,15 @@ def _write_parameters(con: Any, parameters: RunParameters) -> None:
     )
 
 
-def _files_since(path: str, files: list[str], version: int | None) -> list[str]:
-    """The data files of the current version that were not in `version` (bronze only appends)."""
-    from deltalake import DeltaTable
-
-    if version is None:
-        return files
+def _added_since(path: str, version: int, current: int) -> list[AddedFile]:
+    """The files of the records committed after `version`, from the Delta log (compaction's
+    rewrites of older records are not new data; see wearhouse.lake.changes)."""
+    if version > current:
+        raise WatermarkLost(f"{path} is at version {current}, before the processed {version}")
     try:
-        seen = set(DeltaTable(path, version=version).file_uris())
-    except Exception as exc:  # deltalake raises several types for a version it cannot load
-        raise WatermarkLost(f"{path} version {version}: {exc}") from exc
-    return [f for f in files if f not in seen]
+        return added_since(Path(path), version, current)
+    except ChangesLost as exc:
+        raise WatermarkLost(str(exc)) from exc
 
 
 def _row_count(table: object, files: list[str]) -> int:
