@@ -175,7 +175,6 @@ def run_dbt(
     interrupted without leaving it in a half state. `register=False` when the caller has just
     pointed the bronze views itself (register_bronze with a watermark).
     """
-    (settings.home.resolve() / "tmp").mkdir(parents=True, exist_ok=True)
     if register:
         register_bronze(settings)
     args = [
