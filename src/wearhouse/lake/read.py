@@ -15,6 +15,14 @@ from wearhouse.lake.paths import LAYERS, table_path
 from wearhouse.settings import Settings, get_settings
 
 
+def open_table(layer: str, name: str, settings: Settings) -> DeltaTable | None:
+    """The Delta table lake/<layer>/<name> at its current version, or None when not built yet."""
+    try:
+        return DeltaTable(str(table_path(layer, name, settings)))
+    except TableNotFoundError:
+        return None
+
+
 def scan_sql(table: DeltaTable) -> str | None:
     """A DuckDB expression reading the table's current version, or None when it has no files."""
     return _scan_files(table, table.file_uris())

@@ -11,10 +11,8 @@ import logging
 from dataclasses import dataclass, field
 
 import duckdb
-from deltalake import DeltaTable
-from deltalake.exceptions import TableNotFoundError
 
-from wearhouse.lake.read import register
+from wearhouse.lake.read import open_table, register
 from wearhouse.live.alerts import AGE_MIDPOINTS, PersonalRange, personal_range
 from wearhouse.settings import Settings
 
@@ -67,16 +65,9 @@ class Directory:
         return loaded
 
 
-def _open(settings: Settings, table: str) -> DeltaTable | None:
-    try:
-        return DeltaTable(str(settings.lake / "gold" / table))
-    except TableNotFoundError:
-        return None
-
-
 def gold_versions(settings: Settings) -> Versions:
     """The current Delta version of the tables the directory reads (None when not built)."""
-    found = {t: _open(settings, t) for t in TABLES}
+    found = {t: open_table("gold", t, settings) for t in TABLES}
     return {t: None if d is None else d.version() for t, d in found.items()}
 
 
@@ -87,7 +78,7 @@ def load_directory(settings: Settings) -> Directory:
     directory = Directory()
     try:
         for table in TABLES:
-            delta = _open(settings, table)
+            delta = open_table("gold", table, settings)
             directory.versions[table] = None if delta is None else delta.version()
             if delta is None:
                 continue

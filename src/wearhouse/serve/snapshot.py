@@ -19,10 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import duckdb
-from deltalake import DeltaTable
-from deltalake.exceptions import TableNotFoundError
 
-from wearhouse.lake.read import register
+from wearhouse.lake.read import open_table, register
 from wearhouse.serve.daily import COLUMNS, DailyIndex
 from wearhouse.settings import Settings
 
@@ -53,16 +51,9 @@ class GoldNotBuilt(LookupError):
         self.table = table
 
 
-def _open(settings: Settings, table: str) -> DeltaTable | None:
-    try:
-        return DeltaTable(str(settings.lake / "gold" / table))
-    except TableNotFoundError:
-        return None
-
-
 def gold_versions(settings: Settings) -> Versions:
     """The current Delta version of each served table (None when not built); ~2 ms a table."""
-    found = {t: _open(settings, t) for t in SERVED}
+    found = {t: open_table("gold", t, settings) for t in SERVED}
     return {t: None if d is None else d.version() for t, d in found.items()}
 
 
@@ -124,7 +115,7 @@ def build_snapshot(settings: Settings) -> GoldSnapshot:
     versions: Versions = {}
     daily = None
     for table, order in SERVED.items():
-        delta = _open(settings, table)
+        delta = open_table("gold", table, settings)
         versions[table] = None if delta is None else delta.version()
         if delta is None:
             continue
