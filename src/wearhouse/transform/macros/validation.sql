@@ -20,3 +20,24 @@
             then 'unknown device ' || readings.device_id || ': register it on the devices stream'
     end
 {%- endmacro %}
+
+{#-
+  The rows of the int_<stream>_validated models that carry a reject reason, as quarantine lists
+  them: `per_stream` maps a stream to the SQL expression of the payload to show for a row.
+-#}
+{% macro rejected_rows(per_stream) -%}
+    {%- for stream, payload in per_stream.items() %}
+    select
+        '{{ stream }}' as stream,
+        cast({{ payload }} as varchar) as payload,
+        _reject_reason as reason,
+        _source as source,
+        _batch_id,
+        _ingested_at
+    from {{ ref('int_' ~ stream ~ '_validated') }}
+    where _reject_reason is not null
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+{%- endmacro %}

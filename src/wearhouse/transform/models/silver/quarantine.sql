@@ -10,20 +10,7 @@
     'gym_visits': '_payload',
 } %}
 with rejected_in_silver as (
-    {%- for stream, payload in per_stream.items() %}
-    select
-        '{{ stream }}' as stream,
-        cast({{ payload }} as varchar) as payload,
-        _reject_reason as reason,
-        _source as source,
-        _batch_id,
-        _ingested_at
-    from {{ ref('int_' ~ stream ~ '_validated') }}
-    where _reject_reason is not null
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {{- rejected_rows(per_stream) }}
 ),
 
 rejected_readings as (
