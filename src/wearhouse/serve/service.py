@@ -90,6 +90,12 @@ def _days_before(day: date, days: int) -> date:
         return date.min
 
 
+def _check_range(start: date | None, end: date | None) -> None:
+    """422 when a date range ends before it starts."""
+    if start and end and start > end:
+        raise ApiError(422, "invalid_range", f"start {start} is after end {end}: send start <= end")
+
+
 @dataclass(frozen=True, slots=True)
 class UserDaily:
     """One user's days in [start, end]; without either, the 30 days up to their latest day."""
@@ -103,12 +109,7 @@ class UserDaily:
 
     def run(self, snapshot: GoldSnapshot) -> Rows:
         """The days, oldest first; 404 alike for unknown users and users the reader may not see."""
-        if self.start and self.end and self.start > self.end:
-            raise ApiError(
-                422,
-                "invalid_range",
-                f"start {self.start} is after end {self.end}: send start <= end",
-            )
+        _check_range(self.start, self.end)
         snapshot.require("user_daily")
         assert snapshot.daily is not None
         latest = snapshot.daily.latest_day(self.user_id)
@@ -339,12 +340,7 @@ class FleetDaily:
 
     def run(self, snapshot: GoldSnapshot) -> Rows:
         """Oldest day first."""
-        if self.start and self.end and self.start > self.end:
-            raise ApiError(
-                422,
-                "invalid_range",
-                f"start {self.start} is after end {self.end}: send start <= end",
-            )
+        _check_range(self.start, self.end)
         rows = [
             row
             for row in _fleet_by_day(snapshot)
