@@ -6,6 +6,8 @@ which DuckDB scans natively and in parallel.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import duckdb
 import pyarrow as pa
 from deltalake import DeltaTable
@@ -21,6 +23,12 @@ def open_table(layer: str, name: str, settings: Settings) -> DeltaTable | None:
         return DeltaTable(str(table_path(layer, name, settings)))
     except TableNotFoundError:
         return None
+
+
+def table_versions(layer: str, names: Iterable[str], settings: Settings) -> dict[str, int | None]:
+    """The current Delta version of each named table of a layer (None when not built yet)."""
+    found = {name: open_table(layer, name, settings) for name in names}
+    return {name: None if table is None else table.version() for name, table in found.items()}
 
 
 def scan_sql(table: DeltaTable) -> str | None:

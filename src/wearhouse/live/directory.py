@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from wearhouse.lake.read import open_table, register
+from wearhouse.lake.read import open_table, register, table_versions
 from wearhouse.live.alerts import AGE_MIDPOINTS, PersonalRange, personal_range
 from wearhouse.settings import Settings
 
@@ -67,8 +67,7 @@ class Directory:
 
 def gold_versions(settings: Settings) -> Versions:
     """The current Delta version of the tables the directory reads (None when not built)."""
-    found = {t: open_table("gold", t, settings) for t in TABLES}
-    return {t: None if d is None else d.version() for t, d in found.items()}
+    return table_versions("gold", TABLES, settings)
 
 
 def load_directory(settings: Settings) -> Directory:

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import duckdb
 
-from wearhouse.lake.read import open_table, register
+from wearhouse.lake.read import open_table, register, table_versions
 from wearhouse.serve.daily import COLUMNS, DailyIndex
 from wearhouse.settings import Settings
 
@@ -53,8 +53,7 @@ class GoldNotBuilt(LookupError):
 
 def gold_versions(settings: Settings) -> Versions:
     """The current Delta version of each served table (None when not built); ~2 ms a table."""
-    found = {t: open_table("gold", t, settings) for t in SERVED}
-    return {t: None if d is None else d.version() for t, d in found.items()}
+    return table_versions("gold", SERVED, settings)
 
 
 @dataclass
