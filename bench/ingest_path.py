@@ -1,6 +1,6 @@
 """CPU cost of the HTTP ingest request path, in-process, stage by stage.
 
-    uv run python bench/ingest_path.py [--repeat 7] [--requests 2000] [--skip-app]
+    uv run python bench/ingest_path.py [--repeat 7] [--requests 2000] [--stages parse,commit,app]
 
 Uses the bodies of bench/ingest_http.py (JSON arrays of 1,000 heart-rate readings, and one bucket
 of 1,000 readings per body) and measures, each as the median of `repeat` runs:
@@ -20,9 +20,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -125,28 +127,56 @@ async def _post_all(app: Any, bodies: list[bytes], requests: int, clients: int) 
     return statuses
 
 
-def bench_app(bodies: list[bytes], requests: int, repeat: int, home: Path) -> dict[str, float]:
+def _thread_cpu() -> dict[str, float]:
+    """CPU seconds so far of this process's threads, summed by thread kind (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    main = threading.main_thread().native_id
+    kinds: dict[str, float] = {}
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            comm = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        kind = "event_loop" if int(task.name) == main else _KINDS.get(comm[:6], "other")
+        kinds[kind] = kinds.get(kind, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return kinds
+
+
+# By thread name: Python's other threads (the commit thread, a compaction) carry the interpreter's
+# name; delta-rs and DataFusion run on tokio worker threads.
+_KINDS = {"python": "python_threads", "tokio-": "delta_rs"}
+
+
+def bench_app(bodies: list[bytes], requests: int, repeat: int, home: Path) -> dict[str, Any]:
     """CPU per request of the whole app behind the HTTP server, from 32 concurrent callers."""
     from wearhouse.ingest.app import create_app
 
-    async def main() -> list[tuple[float, float]]:
+    async def main() -> list[tuple[float, float, dict[str, float]]]:
         app = create_app(Settings(home=home), no_auth=True)
         results = []
         async with app.router.lifespan_context(app):
             await _post_all(app, bodies, 200, 32)  # warm up: tables open, first compactions
             for _ in range(repeat):
-                c0, w0 = time.process_time(), time.perf_counter()
+                c0, w0, t0 = time.process_time(), time.perf_counter(), _thread_cpu()
                 statuses = await _post_all(app, bodies, requests, 32)
-                results.append((time.process_time() - c0, time.perf_counter() - w0))
+                t1 = _thread_cpu()
+                threads = {k: v - t0.get(k, 0.0) for k, v in t1.items()}
+                results.append((time.process_time() - c0, time.perf_counter() - w0, threads))
                 assert set(statuses) == {202}, set(statuses)
         return results
 
     results = asyncio.run(main())
-    cpu = statistics.median(c for c, _ in results)
-    wall = statistics.median(w for _, w in results)
+    cpu = statistics.median(c for c, _, _ in results)
+    wall = statistics.median(w for _, w, _ in results)
+    kinds = sorted({k for _, _, t in results for k in t})
     return {
         "requests": requests,
         "cpu_ms_per_request": round(cpu * 1000 / requests, 3),
+        "thread_cpu_ms_per_request": {
+            k: round(statistics.median(t.get(k, 0.0) for _, _, t in results) * 1000 / requests, 3)
+            for k in kinds
+        },
         "requests_per_s_wall": round(requests / wall),
     }
 
@@ -158,20 +188,23 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--requests", type=int, default=2000, help="requests per app run")
-    parser.add_argument("--skip-app", action="store_true")
+    parser.add_argument(
+        "--stages", default="parse,commit,app", help="comma-separated: parse, commit, app"
+    )
     args = parser.parse_args()
+    stages = set(args.stages.split(","))
     readings = make_bodies(200, 1000)
-    buckets = make_bodies(200, 1000, shape="bucket")
-    figures: dict[str, object] = {
-        "parse_readings": bench_parse(readings, args.repeat),
-        "parse_buckets": bench_parse(buckets, args.repeat),
-    }
-    print("parse", json.dumps(figures), flush=True)
+    figures: dict[str, object] = {}
+    if "parse" in stages:
+        figures["parse_readings"] = bench_parse(readings, args.repeat)
+        figures["parse_buckets"] = bench_parse(make_bodies(200, 1000, "bucket"), args.repeat)
+        print("parse", json.dumps(figures), flush=True)
     payloads = [p for body in readings[:50] for p in parse("heart_rate", body, None, "b").payloads]
     with tempfile.TemporaryDirectory(prefix="wearhouse-bench-path-") as tmp:
-        figures["commit_50k"] = bench_commit(payloads, args.repeat, Path(tmp) / "commit")
-        print("commit", json.dumps(figures["commit_50k"]), flush=True)
-        if not args.skip_app:
+        if "commit" in stages:
+            figures["commit_50k"] = bench_commit(payloads, args.repeat, Path(tmp) / "commit")
+            print("commit", json.dumps(figures["commit_50k"]), flush=True)
+        if "app" in stages:
             figures["app"] = bench_app(readings, args.requests, 3, Path(tmp) / "app")
             print("app", json.dumps(figures["app"]), flush=True)
     out = Path(__file__).parent / "results"

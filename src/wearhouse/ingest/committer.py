@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pyarrow as pa
 from prometheus_client import Histogram
 
 from wearhouse.errors import TransientError
@@ -186,22 +187,28 @@ class GroupCommitter:
                 )  # fmt: skip
 
     @staticmethod
-    def _writes(group: list[_Pending]) -> list[tuple[str, str, list[Any], list[str]]]:
-        accepted: dict[str, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
-        rejected: dict[str, tuple[list[tuple[str, str]], list[str]]] = defaultdict(lambda: ([], []))
+    def _writes(group: list[_Pending]) -> list[tuple[str, str, list[Any], pa.Array]]:
+        accepted: dict[str, tuple[list[str], list[tuple[str, int]]]] = defaultdict(lambda: ([], []))
+        rejected: dict[str, tuple[list[tuple[str, str]], list[tuple[str, int]]]] = defaultdict(
+            lambda: ([], [])
+        )
         for item in group:
-            rows, ids = accepted[item.stream]
+            rows, runs = accepted[item.stream]
             rows.extend(item.parsed.payloads)
-            ids.extend([item.batch_id] * len(item.parsed.payloads))
-            bad, bad_ids = rejected[item.stream]
+            runs.append((item.batch_id, len(item.parsed.payloads)))
+            bad, bad_runs = rejected[item.stream]
             bad.extend(item.parsed.rejected)
-            bad_ids.extend([item.batch_id] * len(item.parsed.rejected))
-        writes: list[tuple[str, str, list[Any], list[str]]] = [
-            ("rejected", stream, rows, ids) for stream, (rows, ids) in rejected.items() if rows
+            bad_runs.append((item.batch_id, len(item.parsed.rejected)))
+        writes: list[tuple[str, str, list[Any], pa.Array]] = [
+            ("rejected", stream, rows, bronze.batch_id_runs(runs))
+            for stream, (rows, runs) in rejected.items()
+            if rows
         ]
         writes += [
-            ("accepted", stream, rows, ids) for stream, (rows, ids) in accepted.items() if rows
+            ("accepted", stream, rows, bronze.batch_id_runs(runs))
+            for stream, (rows, runs) in accepted.items()
+            if rows
         ]
         if not writes:  # only duplicates of keyed requests: still record the keys
-            writes.append(("rejected", group[0].stream, [], []))
+            writes.append(("rejected", group[0].stream, [], bronze.batch_id_runs([])))
         return writes

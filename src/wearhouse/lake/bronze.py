@@ -9,7 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
-from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake import (
+    ColumnProperties,
+    CommitProperties,
+    DeltaTable,
+    WriterProperties,
+    write_deltalake,
+)
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
 from wearhouse.contracts import STREAMS
@@ -32,6 +38,17 @@ REJECTS_SCHEMA = pa.schema(
         pa.field("reason", pa.string(), nullable=False),
         *_META,
     ]
+)
+
+
+# Every row's payload is a distinct JSON text: a dictionary page for it would be built only to be
+# abandoned, and min/max statistics of JSON text serve no reader. The metadata columns keep both
+# (a few values per file; the `_ingested_at` statistics let readers skip files).
+WRITER_PROPERTIES = WriterProperties(
+    compression="SNAPPY",
+    column_properties={
+        "payload": ColumnProperties(dictionary_enabled=False, statistics_enabled="NONE")
+    },
 )
 
 
@@ -64,14 +81,22 @@ def ensure_tables(settings: Settings | None = None) -> None:
                 DeltaTable(str(path))
 
 
+def batch_id_runs(runs: Sequence[tuple[str, int]]) -> pa.Array:
+    """A `_batch_id` column from (batch id, row count) runs, without a Python list of every row's."""
+    if not runs:
+        return pa.array([], pa.string())
+    return pa.concat_arrays([pa.repeat(pa.scalar(b, pa.string()), n) for b, n in runs])
+
+
 def _metadata(
-    n: int, stream: str, source: str, batch_id: str | Sequence[str], at: datetime
+    n: int, stream: str, source: str, batch_id: str | Sequence[str] | pa.Array, at: datetime
 ) -> list[pa.Array]:
-    batch_ids = (
-        pa.repeat(batch_id, n).cast(pa.string())
-        if isinstance(batch_id, str)
-        else pa.array(batch_id, pa.string())
-    )
+    if isinstance(batch_id, str):
+        batch_ids = pa.repeat(batch_id, n).cast(pa.string())
+    elif isinstance(batch_id, pa.Array):
+        batch_ids = batch_id
+    else:
+        batch_ids = pa.array(batch_id, pa.string())
     return [
         pa.repeat(stream, n).cast(pa.string()),
         pa.repeat(source, n).cast(pa.string()),
@@ -86,13 +111,14 @@ def append(
     payloads: Sequence[str],
     *,
     source: str,
-    batch_id: str | Sequence[str] | None = None,
+    batch_id: str | Sequence[str] | pa.Array | None = None,
     settings: Settings | None = None,
     commit_metadata: dict[str, str] | None = None,
 ) -> str:
     """Commit payloads to lake/bronze/<stream> as one Delta transaction; returns the batch id.
 
-    `batch_id` may be one id for all rows or one per row (requests sharing a group commit);
+    `batch_id` may be one id for all rows or one per row (requests sharing a group commit, for
+    instance as `batch_id_runs`);
     `commit_metadata` is stored in the Delta commit itself, atomically with the rows.
     """
     if stream not in STREAMS:
@@ -120,7 +146,7 @@ def append_rejected(
     rejected: Sequence[tuple[str, str]],
     *,
     source: str,
-    batch_id: str | Sequence[str],
+    batch_id: str | Sequence[str] | pa.Array,
     settings: Settings | None = None,
     commit_metadata: dict[str, str] | None = None,
 ) -> None:
@@ -148,7 +174,9 @@ def start_compaction(settings: Settings) -> None:
     global _COMPACTOR
     every = settings.ingest.compact_every_commits
     if _COMPACTOR is None and every > 0:
-        _COMPACTOR = Compactor(every, settings.home.resolve() / "state" / "locks")
+        _COMPACTOR = Compactor(
+            every, settings.home.resolve() / "state" / "locks", WRITER_PROPERTIES
+        )
 
 
 def stop_compaction() -> None:
@@ -187,6 +215,7 @@ def _write(
             table,
             mode="append",
             partition_by=["_ingest_date"],
+            writer_properties=WRITER_PROPERTIES,
             commit_properties=properties,
         )
     except OSError as exc:  # disk full, permissions, a vanished mount: worth retrying later

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from deltalake import DeltaTable
+from deltalake import DeltaTable, WriterProperties
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +35,12 @@ class _Pending:
 class Compactor:
     """Counts commits per table and compacts a table's written partitions every `every` commits."""
 
-    def __init__(self, every: int, lock_dir: Path) -> None:
+    def __init__(
+        self, every: int, lock_dir: Path, writer_properties: WriterProperties | None = None
+    ) -> None:
         self.every = every
         self.lock_dir = lock_dir
+        self.writer_properties = writer_properties
         self.compactions = 0
         self._pending: dict[Path, _Pending] = {}
         self._lock = threading.Lock()
@@ -90,7 +93,8 @@ class Compactor:
             for day in sorted(partitions):
                 started = time.perf_counter()
                 metrics = table.optimize.compact(
-                    partition_filters=[("_ingest_date", "=", day.isoformat())]
+                    partition_filters=[("_ingest_date", "=", day.isoformat())],
+                    writer_properties=self.writer_properties,
                 )
                 self.compactions += 1
                 log.info(
