@@ -15,12 +15,12 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from test_contracts import _variants
 
 from wearhouse.contracts import STREAMS
 from wearhouse.contracts.examples import EXAMPLES
-from wearhouse.contracts.fast import _struct_type, record_structs
+from wearhouse.contracts.fast import _struct, _struct_type, record_structs
 from wearhouse.ingest.http_records import all_valid
 
 
@@ -84,9 +84,22 @@ def test_bodies_the_fast_path_leaves_to_the_models() -> None:
     assert all_valid("heart_rate", b'[{"device_id":"d1","ts":1791072000,"bpm":"72"}]') is None
 
 
-def test_a_field_type_without_an_equivalent_is_refused() -> None:
+class _Capped(BaseModel):
+    model_config = ConfigDict(str_max_length=8)
+    device_id: str
+
+
+class _Aliased(BaseModel):
+    device_id: str = Field(alias="deviceId")
+
+
+def test_what_a_struct_cannot_reproduce_is_refused() -> None:
     with pytest.raises(TypeError, match="no msgspec equivalent"):
         _struct_type(bytes, [], {})
+    with pytest.raises(TypeError, match="str_max_length"):
+        _struct(_Capped)
+    with pytest.raises(TypeError, match="aliases"):
+        _struct(_Aliased)
     assert all(record_structs(stream) for stream in STREAMS)
 
 

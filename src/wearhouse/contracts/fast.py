@@ -119,13 +119,22 @@ def _struct_type(annotation: Any, metadata: list[Any], config: ConfigDict) -> An
     raise TypeError(f"no msgspec equivalent for {annotation}")
 
 
+# Model settings the Structs reproduce; any other (str_max_length, strict, ...) could make the
+# model stricter than its Struct, so a model with one gets no Struct until it is handled here.
+_KNOWN_CONFIG = {"extra", "str_min_length", "coerce_numbers_to_str"}
+
+
 def _struct(model: type[BaseModel]) -> type[msgspec.Struct]:
     decorators = model.__pydantic_decorators__
     if decorators.field_validators or decorators.model_validators or decorators.validators:
         raise TypeError(f"{model.__name__} has validators that a msgspec Struct would not run")
     config = model.model_config
+    if unknown := set(config) - _KNOWN_CONFIG:
+        raise TypeError(f"{model.__name__}: no msgspec equivalent for the settings {unknown}")
     fields: list[Any] = []
     for name, info in model.model_fields.items():
+        if info.alias or info.validation_alias:  # the Struct would read another key
+            raise TypeError(f"{model.__name__}.{name}: aliases have no msgspec equivalent")
         kind = _struct_type(info.annotation, info.metadata, config)
         if info.is_required():
             fields.append((name, kind))
