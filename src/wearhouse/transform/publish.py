@@ -21,8 +21,8 @@ MERGED_TABLES = {
     "silver.heart_rate": "intermediate.int_heart_rate_validated",
     "silver.steps": "intermediate.int_steps_validated",
 }
-"""Tables too large to rewrite each run: an incremental publish appends the rows stored under
-the keys (device_id, ts) of the run's new readings, which that intermediate table holds."""
+"""Tables too large to rewrite each run: an incremental publish appends the rows that came from
+the run's new readings, which that intermediate table holds."""
 PublishCallback = Callable[[str, int], None]
 """Called with (layer.table, rows written) after each table that got a new Delta version."""
 
@@ -100,16 +100,18 @@ def _fingerprint(con: duckdb.DuckDBPyConnection, key: str) -> str:
 def _append_new_rows(
     con: duckdb.DuckDBPyConnection, key: str, new_readings: str, path: Path
 ) -> int | None:
-    """Append the rows stored under the new readings' keys that the Delta table lacks.
+    """Append the rows this run's new readings put in the table that the Delta table lacks.
 
-    Rows it already holds are skipped, so a publish repeated after a crash appends nothing twice.
+    A new reading that repeats a stored one wrote nothing, so it is not looked up. Rows the Delta
+    table already holds are skipped, so a publish repeated after a crash appends nothing twice.
     When a stored row differs (an earlier-ingested duplicate arrived late, so it now wins), the
     table is rewritten whole: correct, and rare.
     """
     con.execute(
         f"create or replace temp table publish_rows as select * from {key} "
-        f"semi join (select device_id, ts from {new_readings} where _reject_reason is null) "
-        "using (device_id, ts)"
+        "semi join (select device_id, ts, _batch_id, _ingested_at "
+        f"from {new_readings} where _reject_reason is null) "
+        "using (device_id, ts, _batch_id, _ingested_at)"
     )
     [(rows, first, last)] = con.execute(
         "select count(*), min(ts), max(ts) from publish_rows"

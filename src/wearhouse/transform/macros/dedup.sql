@@ -30,3 +30,21 @@
     select * from {{ name }}__first_of_duplicates
 )
 {%- endmacro %}
+
+{#-
+  True when row `stored` comes before row `new`, or ties with it, in the order of `columns`
+  (ascending, nulls last): the order keep_first ranks rows by. Never null.
+-#}
+{% macro ranks_first(stored, new, columns) -%}
+    {%- set last = columns[-1] -%}
+    {%- set ns = namespace(
+        expr="(" ~ new ~ "." ~ last ~ " is null or coalesce(" ~ stored ~ "." ~ last ~ " <= " ~ new ~ "." ~ last ~ ", false))"
+    ) -%}
+    {%- for column in columns[:-1] | reverse -%}
+        {%- set s = stored ~ "." ~ column -%}
+        {%- set n = new ~ "." ~ column -%}
+        {%- set ns.expr = "(coalesce(" ~ s ~ " < " ~ n ~ ", false) or (" ~ s ~ " is not null and " ~ n ~ " is null)"
+            ~ " or (" ~ s ~ " is not distinct from " ~ n ~ " and " ~ ns.expr ~ "))" -%}
+    {%- endfor -%}
+    {{ ns.expr }}
+{%- endmacro %}

@@ -51,3 +51,15 @@
     select 1
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+  Ends a model's query. A full refresh stores the table in `column` order, so that DuckDB's
+  per-row-group minimum and maximum let an incremental run's lookups of a few days skip the row
+  groups of every other period (the key lookup of a merge, the reads of the affected days).
+  Incremental runs append a few days at a time, which keeps the order roughly.
+-#}
+{% macro clustered_by(column) -%}
+    {%- if not is_incremental() %}
+order by {{ column }}
+    {%- endif -%}
+{%- endmacro %}

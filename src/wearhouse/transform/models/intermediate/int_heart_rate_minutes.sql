@@ -71,3 +71,4 @@ final as (
 )
 
 select * from final
+{{ clustered_by('minute') }}

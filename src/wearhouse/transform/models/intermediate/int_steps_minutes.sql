@@ -36,3 +36,4 @@ final as (
 )
 
 select * from final
+{{ clustered_by('minute') }}

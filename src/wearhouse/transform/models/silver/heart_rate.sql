@@ -1,25 +1,16 @@
 -- One row per device per timestamp; a reading sent twice keeps the first ingested.
--- Incremental: the new readings compete with the rows already stored under the same key, so the
--- first ingested wins exactly as in a full refresh; the winners replace those keys.
+-- Incremental: a new reading is written only when its key is new, or when it was ingested before
+-- the row stored under its key (a late import of older data); the first ingested then wins
+-- exactly as in a full refresh. A repeat of a stored reading writes nothing.
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['device_id', 'ts']) }}
 
 with valid as not materialized (
-    select * from {{ ref('int_heart_rate_validated') }}
+    select device_id, user_id, ts, bpm, confidence, activity_id, lat, lon, _source, _batch_id, _ingested_at
+    from {{ ref('int_heart_rate_validated') }}
     where _reject_reason is null
 ),
 
-candidates as not materialized (
-    select device_id, user_id, ts, bpm, confidence, activity_id, lat, lon, _source, _batch_id, _ingested_at
-    from valid
-    {%- if is_incremental() %}
-    union all
-    select device_id, user_id, ts, bpm, confidence, activity_id, lat, lon, source as _source, _batch_id, _ingested_at
-    from {{ this }}
-    semi join valid using (device_id, ts)
-    {%- endif %}
-),
-
-{{ keep_first('deduplicated', 'candidates', ['device_id', 'ts'], '_ingested_at, _batch_id, bpm, confidence') }},
+{{ keep_first('deduplicated', 'valid', ['device_id', 'ts'], '_ingested_at, _batch_id, bpm, confidence') }},
 
 final as (
     select
@@ -35,6 +26,15 @@ final as (
         _batch_id,
         _ingested_at
     from deduplicated
+    {%- if is_incremental() %}
+    where not exists (
+        select 1
+        from {{ this }} as stored
+        where stored.device_id = deduplicated.device_id
+            and stored.ts = deduplicated.ts
+            and {{ ranks_first('stored', 'deduplicated', ['_ingested_at', '_batch_id', 'bpm', 'confidence']) }}
+    )
+    {%- endif %}
 )
 
 select * from final

@@ -1,25 +1,15 @@
 -- One row per device per timestamp (per-minute counts); a count sent twice keeps the first ingested.
--- Incremental: the new readings compete with the rows already stored under the same key, so the
--- first ingested wins exactly as in a full refresh; the winners replace those keys.
+-- Incremental: a new count is written only when its key is new, or when it was ingested before the
+-- row stored under its key; the first ingested then wins exactly as in a full refresh.
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['device_id', 'ts']) }}
 
 with valid as not materialized (
-    select * from {{ ref('int_steps_validated') }}
+    select device_id, user_id, ts, steps, _source, _batch_id, _ingested_at
+    from {{ ref('int_steps_validated') }}
     where _reject_reason is null
 ),
 
-candidates as not materialized (
-    select device_id, user_id, ts, steps, _source, _batch_id, _ingested_at
-    from valid
-    {%- if is_incremental() %}
-    union all
-    select device_id, user_id, ts, steps, source as _source, _batch_id, _ingested_at
-    from {{ this }}
-    semi join valid using (device_id, ts)
-    {%- endif %}
-),
-
-{{ keep_first('deduplicated', 'candidates', ['device_id', 'ts'], '_ingested_at, _batch_id, steps') }},
+{{ keep_first('deduplicated', 'valid', ['device_id', 'ts'], '_ingested_at, _batch_id, steps') }},
 
 final as (
     select
@@ -31,6 +21,16 @@ final as (
         _batch_id,
         _ingested_at
     from deduplicated
+    {%- if is_incremental() %}
+    where not exists (
+        select 1
+        from {{ this }} as stored
+        where stored.device_id = deduplicated.device_id
+            and stored.ts = deduplicated.ts
+            and {{ ranks_first('stored', 'deduplicated', ['_ingested_at', '_batch_id', 'steps']) }}
+    )
+    {%- endif %}
 )
 
 select * from final
+{{ clustered_by('ts') }}
