@@ -48,3 +48,19 @@
     {%- endfor -%}
     {{ ns.expr }}
 {%- endmacro %}
+
+{#-
+  The where clause of an incremental merge on `keys`: keeps the rows of `relation` whose key is
+  not stored yet, or that rank before the stored row in the order of `order_columns`.
+-#}
+{% macro unless_stored_first(relation, keys, order_columns) -%}
+    where not exists (
+        select 1
+        from {{ this }} as stored
+        where
+            {%- for key in keys %}
+            stored.{{ key }} = {{ relation }}.{{ key }} and
+            {%- endfor %}
+            {{ ranks_first('stored', relation, order_columns) }}
+    )
+{%- endmacro %}

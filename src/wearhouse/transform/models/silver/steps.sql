@@ -22,13 +22,7 @@ final as (
         _ingested_at
     from deduplicated
     {%- if is_incremental() %}
-    where not exists (
-        select 1
-        from {{ this }} as stored
-        where stored.device_id = deduplicated.device_id
-            and stored.ts = deduplicated.ts
-            and {{ ranks_first('stored', 'deduplicated', ['_ingested_at', '_batch_id', 'steps']) }}
-    )
+    {{ unless_stored_first('deduplicated', ['device_id', 'ts'], ['_ingested_at', '_batch_id', 'steps']) }}
     {%- endif %}
 )
 
