@@ -2,6 +2,8 @@
 -- Incremental: a new count is written only when its key is new, or when it was ingested before the
 -- row stored under its key; the first ingested then wins exactly as in a full refresh.
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['device_id', 'ts']) }}
+{#- The order that makes a copy the first: within the new readings and against the stored row. #}
+{%- set first_by = ['_ingested_at', '_batch_id', 'steps'] %}
 
 with valid as not materialized (
     select device_id, user_id, ts, steps, _source, _batch_id, _ingested_at
@@ -9,7 +11,7 @@ with valid as not materialized (
     where _reject_reason is null
 ),
 
-{{ keep_first('deduplicated', 'valid', ['device_id', 'ts'], '_ingested_at, _batch_id, steps') }},
+{{ keep_first('deduplicated', 'valid', ['device_id', 'ts'], first_by | join(', ')) }},
 
 final as (
     select
@@ -22,7 +24,7 @@ final as (
         _ingested_at
     from deduplicated
     {%- if is_incremental() %}
-    {{ unless_stored_first('deduplicated', ['device_id', 'ts'], ['_ingested_at', '_batch_id', 'steps']) }}
+    {{ unless_stored_first('deduplicated', ['device_id', 'ts'], first_by) }}
     {%- endif %}
 )
 
