@@ -58,7 +58,9 @@ def test_compaction_keeps_every_row_and_reduces_files(settings: Settings) -> Non
     assert len(table.file_uris()) < 10  # 35 commits would have left 35 files
     assert _rows(table) == sorted(expected)
     operations = [commit["operation"] for commit in table.history()]
-    assert operations.count("OPTIMIZE") == 3
+    # A compaction that runs late finds the files of the next ten commits too, and the one after
+    # it may then have nothing left to rewrite (and commits nothing).
+    assert 1 <= operations.count("OPTIMIZE") <= 3
     # Compaction rewrites files but adds no data: readers of new data must be able to tell.
     optimize_adds = []
     for entry in sorted((path / "_delta_log").glob("*.json")):

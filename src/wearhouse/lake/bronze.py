@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from collections.abc import Sequence
@@ -20,9 +21,12 @@ from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
 from wearhouse.contracts import STREAMS
 from wearhouse.errors import TransientError
+from wearhouse.lake.append import DeltaAppender, UnsupportedTable
 from wearhouse.lake.compaction import Compactor
 from wearhouse.lake.paths import REJECTS, table_path
 from wearhouse.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
 
 _META = [
     pa.field("_stream", pa.string(), nullable=False),
@@ -44,10 +48,12 @@ REJECTS_SCHEMA = pa.schema(
 # Every row's payload is a distinct JSON text: a dictionary page for it would be built only to be
 # abandoned, and min/max statistics of JSON text serve no reader. The metadata columns keep both
 # (a few values per file; the `_ingested_at` statistics let readers skip files).
+PLAIN_COLUMNS = frozenset({"payload", "reason"})
 WRITER_PROPERTIES = WriterProperties(
     compression="SNAPPY",
     column_properties={
-        "payload": ColumnProperties(dictionary_enabled=False, statistics_enabled="NONE")
+        name: ColumnProperties(dictionary_enabled=False, statistics_enabled="NONE")
+        for name in PLAIN_COLUMNS
     },
 )
 
@@ -164,6 +170,7 @@ def append_rejected(
 # Open tables, so that each append reads only the commits since the last one instead of
 # replaying the table's log; delta-rs retries a commit that another writer got to first.
 _OPEN: dict[str, DeltaTable] = {}
+_APPENDERS: dict[str, DeltaAppender | None] = {}
 _OPEN_LOCK = threading.Lock()
 _COMPACTOR: Compactor | None = None
 
@@ -199,6 +206,24 @@ def _open_table(path: Path) -> DeltaTable | str:
         return table
 
 
+def _appender(path: Path) -> DeltaAppender | None:
+    """The durable appender of the table at `path`, or None if the table does not exist yet or
+    needs a Delta writer feature it lacks (then `write_deltalake` appends instead)."""
+    key = str(path)
+    with _OPEN_LOCK:
+        if key in _APPENDERS:
+            return _APPENDERS[key]
+        try:
+            appender = DeltaAppender(path, "_ingest_date", PLAIN_COLUMNS)
+        except TableNotFoundError:
+            return None
+        except UnsupportedTable as exc:
+            log.warning("%s; appending with write_deltalake instead", exc)
+            appender = None
+        _APPENDERS[key] = appender
+        return appender
+
+
 def _write(
     layer: str,
     name: str,
@@ -207,17 +232,29 @@ def _write(
     commit_metadata: dict[str, str] | None = None,
 ) -> None:
     path = table_path(layer, name, settings or get_settings())
-    path.mkdir(parents=True, exist_ok=True)
-    properties = CommitProperties(custom_metadata=commit_metadata) if commit_metadata else None
     try:
-        write_deltalake(
-            _open_table(path),
-            table,
-            mode="append",
-            partition_by=["_ingest_date"],
-            writer_properties=WRITER_PROPERTIES,
-            commit_properties=properties,
-        )
+        appender = _appender(path)
+        if appender is not None:
+            try:
+                appender.append(table, commit_metadata)
+            except UnsupportedTable as exc:  # a writer changed the table under us
+                log.warning("%s; appending with write_deltalake instead", exc)
+                with _OPEN_LOCK:
+                    _APPENDERS[str(path)] = None
+                appender = None
+        if appender is None:
+            path.mkdir(parents=True, exist_ok=True)
+            properties = (
+                CommitProperties(custom_metadata=commit_metadata) if commit_metadata else None
+            )
+            write_deltalake(
+                _open_table(path),
+                table,
+                mode="append",
+                partition_by=["_ingest_date"],
+                writer_properties=WRITER_PROPERTIES,
+                commit_properties=properties,
+            )
     except OSError as exc:  # disk full, permissions, a vanished mount: worth retrying later
         raise TransientError(f"could not commit {table.num_rows} rows to {path}: {exc}") from exc
     if _COMPACTOR is not None and table.num_rows:
