@@ -54,9 +54,8 @@ def test_appends_are_read_back_alike_by_delta_rs_and_duckdb(settings: Settings) 
     assert table.version() == 5
     arrow = table.to_pyarrow_table()
     assert arrow.schema.equals(bronze.BRONZE_SCHEMA, check_metadata=False)
-    assert sorted(zip(arrow["payload"].to_pylist(), arrow["_batch_id"].to_pylist())) == sorted(
-        written
-    )
+    stored = zip(arrow["payload"].to_pylist(), arrow["_batch_id"].to_pylist(), strict=True)
+    assert sorted(stored) == sorted(written)
     assert set(arrow["_source"].to_pylist()) == {"http"}
     seen = duckdb.sql(
         f"select count(*), count(distinct _batch_id) from read_parquet({table.file_uris()!r})"
