@@ -24,6 +24,9 @@ class IngestSettings(BaseModel):
     batch_records: int = Field(default=50_000, ge=1)
     # HTTP: requests arriving within this window share one Delta commit.
     commit_window_ms: float = Field(default=10.0, ge=0)
+    # HTTP: groups being committed at once; the next group's Parquet is written while the
+    # previous group's commit is still on its way to disk.
+    commits_in_flight: int = Field(default=2, ge=1)
     # HTTP: records waiting for a commit; beyond it requests get 503 with Retry-After.
     max_queued_records: int = Field(default=500_000, ge=1)
     # HTTP: largest accepted request body (after gzip decoding), in bytes.

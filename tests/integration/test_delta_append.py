@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pytest
-from deltalake import DeltaTable, write_deltalake
+from deltalake import CommitProperties, DeltaTable, write_deltalake
 
 from wearhouse.lake import append, bronze
 from wearhouse.lake.append import DeltaAppender, UnsupportedTable, _timestamp_stat
@@ -120,7 +120,10 @@ def test_appends_interleave_with_delta_rs_writers(settings: Settings) -> None:
                 ],
                 schema=bronze.BRONZE_SCHEMA,
             )  # fmt: skip
-            write_deltalake(str(path), table, mode="append", partition_by=["_ingest_date"])
+            write_deltalake(
+                str(path), table, mode="append", partition_by=["_ingest_date"],
+                commit_properties=CommitProperties(max_commit_retries=1_000),
+            )  # fmt: skip
             with lock:
                 expected.extend(rows)
 
@@ -168,3 +171,20 @@ def test_a_table_needing_newer_writer_features_is_left_to_delta_rs(tmp_path: Pat
     )  # fmt: skip
     with pytest.raises(UnsupportedTable, match="writer version"):
         DeltaAppender(path, "_ingest_date", bronze.PLAIN_COLUMNS)
+
+
+def test_bronze_appends_to_such_a_table_with_delta_rs(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "home")
+    path = settings.lake / "bronze" / "steps"
+    write_deltalake(
+        str(path), bronze.BRONZE_SCHEMA.empty_table(), partition_by=["_ingest_date"],
+        configuration={"delta.enableChangeDataFeed": "true"},
+    )  # fmt: skip
+    bronze.ensure_tables(settings)
+    bronze.append("steps", _payloads(1, 3), source="http", settings=settings)
+    bronze.append("steps", _payloads(2, 3), source="http", settings=settings)
+    table = DeltaTable(str(path))
+    assert sorted(table.to_pyarrow_table()["payload"].to_pylist()) == sorted(
+        _payloads(1, 3) + _payloads(2, 3)
+    )
+    assert all("delta-rs" in c.get("clientVersion", "") for c in table.history())

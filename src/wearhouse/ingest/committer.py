@@ -67,6 +67,7 @@ class GroupCommitter:
         self._inflight: dict[str, asyncio.Future[Answer]] = {}
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._commits: set[asyncio.Task[None]] = set()
         # Called with (stream, payloads) for each committed request, on the event loop; a
         # listener must return at once (the live feed only queues the references).
         self.listeners: list[Callable[[str, list[str]], None]] = []
@@ -92,7 +93,7 @@ class GroupCommitter:
         """Commit what is waiting, then stop."""
         if self._task is None:
             return
-        while self._waiting:
+        while self._waiting or self._commits:
             await asyncio.sleep(0.01)
         self._task.cancel()
         self._task = None
@@ -127,6 +128,7 @@ class GroupCommitter:
 
     async def _run(self) -> None:
         window = self.settings.ingest.commit_window_ms / 1000
+        slots = asyncio.Semaphore(self.settings.ingest.commits_in_flight)
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
@@ -135,29 +137,36 @@ class GroupCommitter:
             # frequent, which cost more CPU per request and a higher p99 under load.
             if window:
                 await asyncio.sleep(window)
+            # While every slot is busy the group keeps growing; it is taken once one frees up.
+            await slots.acquire()
             group, self._waiting = self._waiting, []
             if not group:
+                slots.release()
                 continue
-            started = time.perf_counter()
-            try:
-                await asyncio.to_thread(self._commit, group)
-            except Exception as exc:  # the store failed: nothing in this group is acknowledged
-                log.exception("bronze commit failed for %d requests", len(group))
-                error = TransientError(
-                    f"bronze is not writable right now ({exc}); retry the request"
-                )
-                for item in group:
-                    item.future.set_exception(error)
-            else:
-                COMMIT_SECONDS.observe(time.perf_counter() - started)
-                keyed = {item.key: item.answer for item in group if item.key is not None}
-                self.idempotency.remember(keyed)
-                if self.listeners:
-                    self._announce(group)
-                for item in group:
-                    item.future.set_result(item.answer)
-            finally:
-                self._queued -= sum(item.size for item in group)
+            commit = asyncio.create_task(self._commit_group(group, slots))
+            self._commits.add(commit)
+            commit.add_done_callback(self._commits.discard)
+
+    async def _commit_group(self, group: list[_Pending], slots: asyncio.Semaphore) -> None:
+        started = time.perf_counter()
+        try:
+            await asyncio.to_thread(self._commit, group)
+        except Exception as exc:  # the store failed: nothing in this group is acknowledged
+            log.exception("bronze commit failed for %d requests", len(group))
+            error = TransientError(f"bronze is not writable right now ({exc}); retry the request")
+            for item in group:
+                item.future.set_exception(error)
+        else:
+            COMMIT_SECONDS.observe(time.perf_counter() - started)
+            keyed = {item.key: item.answer for item in group if item.key is not None}
+            self.idempotency.remember(keyed)
+            if self.listeners:
+                self._announce(group)
+            for item in group:
+                item.future.set_result(item.answer)
+        finally:
+            self._queued -= sum(item.size for item in group)
+            slots.release()
 
     def _announce(self, group: list[_Pending]) -> None:
         for listener in self.listeners:

@@ -172,6 +172,7 @@ def append_rejected(
 _OPEN: dict[str, DeltaTable] = {}
 _APPENDERS: dict[str, DeltaAppender | None] = {}
 _OPEN_LOCK = threading.Lock()
+_FALLBACK_LOCK = threading.Lock()
 _COMPACTOR: Compactor | None = None
 
 
@@ -247,14 +248,15 @@ def _write(
             properties = (
                 CommitProperties(custom_metadata=commit_metadata) if commit_metadata else None
             )
-            write_deltalake(
-                _open_table(path),
-                table,
-                mode="append",
-                partition_by=["_ingest_date"],
-                writer_properties=WRITER_PROPERTIES,
-                commit_properties=properties,
-            )
+            with _FALLBACK_LOCK:  # one shared DeltaTable: its appends take turns
+                write_deltalake(
+                    _open_table(path),
+                    table,
+                    mode="append",
+                    partition_by=["_ingest_date"],
+                    writer_properties=WRITER_PROPERTIES,
+                    commit_properties=properties,
+                )
     except OSError as exc:  # disk full, permissions, a vanished mount: worth retrying later
         raise TransientError(f"could not commit {table.num_rows} rows to {path}: {exc}") from exc
     if _COMPACTOR is not None and table.num_rows:
