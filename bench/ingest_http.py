@@ -270,11 +270,11 @@ def main() -> None:
     parser.add_argument(
         "--wearhouse-workers",
         type=int,
-        default=1,
-        help="`wearhouse serve --workers`: one worker commits in bigger groups and, on 2 cores, "
-        "acknowledges more than two whose commits to one table contend",
+        default=2,
+        help="`wearhouse serve --workers`, as many as baseline (a) has by default: each worker "
+        "parses on its own core and commits its own groups to the same bronze tables",
     )
-    parser.add_argument("--window-ms", type=float, default=10, help="Wearhouse group-commit window")
+    parser.add_argument("--window-ms", type=float, default=2, help="Wearhouse group-commit window")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each measurement (median)")
     parser.add_argument("--skip-baselines", action="store_true")
     parser.add_argument(

@@ -15,6 +15,8 @@ class EngineSettings(BaseModel):
 
     threads: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1)
     memory_limit: str = "6GB"
+    # dbt models and tests run at once: the small nodes of an incremental run overlap.
+    dbt_threads: int = Field(default=2, ge=1)
 
 
 class IngestSettings(BaseModel):
@@ -23,7 +25,7 @@ class IngestSettings(BaseModel):
     # Records per Delta commit when ingesting files; bigger commits mean fewer, larger files.
     batch_records: int = Field(default=50_000, ge=1)
     # HTTP: requests arriving within this window share one Delta commit.
-    commit_window_ms: float = Field(default=10.0, ge=0)
+    commit_window_ms: float = Field(default=2.0, ge=0)
     # HTTP: groups being committed at once; the next group's Parquet is written while the
     # previous group's commit is still on its way to disk.
     commits_in_flight: int = Field(default=2, ge=1)
@@ -35,6 +37,8 @@ class IngestSettings(BaseModel):
     idempotency_hours: float = Field(default=24.0, gt=0)
     # Services: compact a bronze table's partitions after this many commits to it (0: never).
     compact_every_commits: int = Field(default=100, ge=0)
+    # Services: compaction writes files of about this size; a file as large is not rewritten again.
+    compact_file_mb: int = Field(default=8, ge=1)
 
 
 class ServeSettings(BaseModel):

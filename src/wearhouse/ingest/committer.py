@@ -68,6 +68,7 @@ class GroupCommitter:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._commits: set[asyncio.Task[None]] = set()
+        self._free_slots = settings.ingest.commits_in_flight
         # Called with (stream, payloads) for each committed request, on the event loop; a
         # listener must return at once (the live feed only queues the references).
         self.listeners: list[Callable[[str, list[str]], None]] = []
@@ -128,7 +129,6 @@ class GroupCommitter:
 
     async def _run(self) -> None:
         window = self.settings.ingest.commit_window_ms / 1000
-        slots = asyncio.Semaphore(self.settings.ingest.commits_in_flight)
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
@@ -137,17 +137,20 @@ class GroupCommitter:
             # frequent, which cost more CPU per request and a higher p99 under load.
             if window:
                 await asyncio.sleep(window)
-            # While every slot is busy the group keeps growing; it is taken once one frees up.
-            await slots.acquire()
-            group, self._waiting = self._waiting, []
-            if not group:
-                slots.release()
-                continue
-            commit = asyncio.create_task(self._commit_group(group, slots))
-            self._commits.add(commit)
-            commit.add_done_callback(self._commits.discard)
+            self._start_commit()
 
-    async def _commit_group(self, group: list[_Pending], slots: asyncio.Semaphore) -> None:
+    def _start_commit(self) -> None:
+        """Commit what is waiting, unless every slot is busy: then the group keeps growing until
+        a commit finishes, which starts it."""
+        if not self._waiting or self._free_slots == 0:
+            return
+        group, self._waiting = self._waiting, []
+        self._free_slots -= 1
+        commit = asyncio.create_task(self._commit_group(group))
+        self._commits.add(commit)
+        commit.add_done_callback(self._commits.discard)
+
+    async def _commit_group(self, group: list[_Pending]) -> None:
         started = time.perf_counter()
         try:
             await asyncio.to_thread(self._commit, group)
@@ -166,7 +169,8 @@ class GroupCommitter:
                 item.future.set_result(item.answer)
         finally:
             self._queued -= sum(item.size for item in group)
-            slots.release()
+            self._free_slots += 1
+            self._start_commit()
 
     def _announce(self, group: list[_Pending]) -> None:
         for listener in self.listeners:

@@ -183,7 +183,10 @@ def start_compaction(settings: Settings) -> None:
     every = settings.ingest.compact_every_commits
     if _COMPACTOR is None and every > 0:
         _COMPACTOR = Compactor(
-            every, settings.home.resolve() / "state" / "locks", WRITER_PROPERTIES
+            every,
+            settings.home.resolve() / "state" / "locks",
+            WRITER_PROPERTIES,
+            target_bytes=settings.ingest.compact_file_mb * 1024 * 1024,
         )
 
 

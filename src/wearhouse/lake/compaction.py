@@ -3,7 +3,11 @@
 Every group commit adds one small Parquet file, and a reader opens every file: without compaction
 a day's partition written by a busy ingestion service holds thousands of them. After every
 `compact_every_commits` commits to a table, the process that wrote them compacts the partitions
-it wrote to with delta-rs's OPTIMIZE, in a background thread.
+it wrote to with delta-rs's OPTIMIZE, in a background thread. Compacted files are kept small
+(`compact_file_mb`, 8 MB by default): delta-rs rewrites every file under its target size each
+time, so with its default of 100 MB a busy day's growing file was decoded and encoded again at
+every compaction (1.7 s of CPU for the fifth compaction of 100 16,000-row appends, against 0.47 s
+for each one with 8 MB files).
 Rows are not changed: Delta records the rewrite with `dataChange: false`, concurrent appends
 commit as before, readers see the same rows, and the replaced files stay on disk until a vacuum.
 A lock file per table keeps two processes from compacting the same table at once.
@@ -37,9 +41,14 @@ class Compactor:
     """Counts commits per table and compacts a table's written partitions every `every` commits."""
 
     def __init__(
-        self, every: int, lock_dir: Path, writer_properties: WriterProperties | None = None
+        self,
+        every: int,
+        lock_dir: Path,
+        writer_properties: WriterProperties | None = None,
+        target_bytes: int | None = None,
     ) -> None:
         self.every = every
+        self.target_bytes = target_bytes
         self.lock_dir = lock_dir
         self.writer_properties = writer_properties
         self.compactions = 0
@@ -96,6 +105,7 @@ class Compactor:
                 metrics = table.optimize.compact(
                     partition_filters=[("_ingest_date", "=", day.isoformat())],
                     writer_properties=self.writer_properties,
+                    target_size=self.target_bytes,
                     # Appends keep committing while the files are rewritten; each one it finds
                     # at its version makes it try the next (15 tries by default).
                     commit_properties=CommitProperties(max_commit_retries=COMMIT_RETRIES),

@@ -32,6 +32,7 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
         "WEARHOUSE_TARGET": "duckdb",
         "WEARHOUSE_WAREHOUSE_PATH": str(settings.warehouse_path),
         "WEARHOUSE_ENGINE__THREADS": str(settings.engine.threads),
+        "WEARHOUSE_ENGINE__DBT_THREADS": str(settings.engine.dbt_threads),
         "WEARHOUSE_ENGINE__MEMORY_LIMIT": settings.engine.memory_limit,
         "WEARHOUSE_DBT_TARGET": str(home / "dbt" / "target"),
         "DBT_LOG_PATH": str(home / "dbt" / "logs"),
