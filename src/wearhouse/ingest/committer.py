@@ -132,9 +132,8 @@ class GroupCommitter:
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
-            # The window is slept after every wake-up, also when requests queued up during the
-            # previous commit: committing those at once made groups smaller and commits more
-            # frequent, which cost more CPU per request and a higher p99 under load.
+            # Requests arriving together share a commit. A group that found every slot busy is
+            # committed as soon as one frees up (_commit_group): it has gathered meanwhile.
             if window:
                 await asyncio.sleep(window)
             self._start_commit()
