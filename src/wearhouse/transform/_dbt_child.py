@@ -6,16 +6,28 @@ finished run into an abort at interpreter shutdown: the exit code is dbt's verdi
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 
 
 def main() -> None:
-    """Run dbt with the given arguments and exit with 0 on success, 1 on failure, 2 on error."""
+    """Run dbt with the given arguments and exit with 0 on success, 1 on failure, 2 on error.
+
+    With `--command-on-stdin` as the only argument, dbt is imported first and the arguments are
+    then read from stdin as one JSON list; a closed stdin without one means there is nothing to
+    run (exit 0).
+    """
     _die_with_parent()
     from dbt.cli.main import dbtRunner
 
-    result = dbtRunner().invoke(sys.argv[1:])
+    args = sys.argv[1:]
+    if args == ["--command-on-stdin"]:
+        line = sys.stdin.readline()
+        if not line.strip():
+            os._exit(0)
+        args = json.loads(line)
+    result = dbtRunner().invoke(args)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0 if result.success else (2 if result.exception is not None else 1))

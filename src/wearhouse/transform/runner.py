@@ -163,44 +163,75 @@ class DbtOutcome:
     failures: list[str] = field(default_factory=list)
 
 
+class DbtChild:
+    """A dbt child process started before its command is known.
+
+    Importing dbt takes a child about 2 s; started first, it imports while the caller points the
+    bronze views and works out what the run must do, then gets its command on stdin. A child
+    that is never given a command (`cancel`) exits without touching the warehouse.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.env = {**os.environ, **dbt_environment(settings)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "wearhouse.transform._dbt_child", "--command-on-stdin"],
+            env=self.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+
+    def run(self, command: list[str], on_node: NodeCallback | None = None) -> DbtOutcome:
+        """Run dbt with `command` (e.g. ["build", "--full-refresh"]); raises TerminalError on failure."""
+        args = [
+            "--log-format", "json", "--log-level", "info",
+            *command,
+            "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
+        ]  # fmt: skip
+        child = self.process
+        assert child.stdin is not None and child.stdout is not None and child.stderr is not None
+        outcome = DbtOutcome()
+        errors: list[str] = []
+        with child:
+            try:
+                child.stdin.write(json.dumps(args) + "\n")
+                child.stdin.close()
+            except BrokenPipeError:  # the child died before its command: its stderr says why
+                pass
+            for line in child.stdout:
+                _handle(line, outcome, errors, on_node)
+            stderr = child.stderr.read()
+        outcome.failures = _failures(Path(self.env["WEARHOUSE_DBT_TARGET"]) / "run_results.json")
+        if child.returncode != 0:
+            detail = "\n  ".join(outcome.failures or errors or [stderr.strip()[-2000:]])
+            raise TerminalError(
+                f"dbt {command[0]} failed:\n  {detail or f'exit code {child.returncode}'}"
+            )
+        return outcome
+
+    def cancel(self) -> None:
+        """Let a child that got no command go: it exits on the closed stdin."""
+        if self.process.returncode is None and self.process.stdin and not self.process.stdin.closed:
+            self.process.stdin.close()
+            self.process.wait()
+
+
 def run_dbt(
     command: list[str],
     settings: Settings,
     on_node: NodeCallback | None = None,
     *,
     register: bool = True,
+    child: DbtChild | None = None,
 ) -> DbtOutcome:
     """Run dbt (e.g. ["build", "--full-refresh"]) in a child process; raises TerminalError on failure.
 
     A child process keeps dbt's engine connections and memory out of this process, and can be
     interrupted without leaving it in a half state. `register=False` when the caller has just
-    pointed the bronze views itself (register_bronze with a watermark).
+    pointed the bronze views itself (register_bronze with a watermark); `child` is one started
+    earlier with `DbtChild`, a new one otherwise.
     """
     if register:
         register_bronze(settings)
-    args = [
-        sys.executable, "-m", "wearhouse.transform._dbt_child",
-        "--log-format", "json", "--log-level", "info",
-        *command,
-        "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
-    ]  # fmt: skip
-    env = {**os.environ, **dbt_environment(settings)}
-    outcome = DbtOutcome()
-    errors: list[str] = []
-    with subprocess.Popen(
-        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    ) as child:
-        assert child.stdout is not None and child.stderr is not None
-        for line in child.stdout:
-            _handle(line, outcome, errors, on_node)
-        stderr = child.stderr.read()
-    outcome.failures = _failures(Path(env["WEARHOUSE_DBT_TARGET"]) / "run_results.json")
-    if child.returncode != 0:
-        detail = "\n  ".join(outcome.failures or errors or [stderr.strip()[-2000:]])
-        raise TerminalError(
-            f"dbt {command[0]} failed:\n  {detail or f'exit code {child.returncode}'}"
-        )
-    return outcome
+    return (child or DbtChild(settings)).run(command, on_node)
 
 
 def _failures(run_results: Path) -> list[str]:

@@ -17,6 +17,7 @@ from wearhouse.transform import state
 from wearhouse.transform.publish import PublishCallback, PublishReport, publish
 from wearhouse.transform.runner import (
     BronzeSnapshot,
+    DbtChild,
     DbtOutcome,
     NodeCallback,
     RunParameters,
@@ -71,29 +72,47 @@ def transform(
     if rebuild is not None and rebuild[0] > rebuild[1]:
         raise ValueError(f"rebuild range starts ({rebuild[0]}) after it ends ({rebuild[1]})")
     with state.transform_lock(settings):
-        saved = state.load(settings)
-        snapshot, reason = _register(settings, saved, full_refresh, select, rebuild)
-        incremental = reason is None
-        if not incremental and select is None:
-            # Until this full rebuild is published, any next run must be a full rebuild too.
-            versions = saved.bronze_versions if saved else {}
-            state.save(settings, state.TransformState(versions, full_refresh_pending=True))
-        # Unit tests check the models' logic on fixed inputs, not the data: a full refresh (and CI)
-        # runs them; an incremental run, which must cost what its new data costs, does not.
-        command = (
-            ["build", "--exclude-resource-type", "unit_test"]
-            if incremental
-            else ["build", "--full-refresh"]
-        )
-        if select:
-            command += ["--select", select]
-        started = time.perf_counter()
-        outcome = run_dbt(command, settings, on_node, register=False)
-        built = time.perf_counter()
-        affected = _affected_user_days(settings) if incremental else None
-        published = publish(settings, incremental=incremental, on_table=on_publish)
-        if select is None:
-            state.save(settings, state.TransformState(snapshot.versions))
+        # dbt's child process imports dbt while this one works out what the run must do.
+        child = DbtChild(settings)
+        try:
+            return _transform(settings, child, full_refresh, select, on_node, rebuild, on_publish)
+        finally:
+            child.cancel()
+
+
+def _transform(
+    settings: Settings,
+    child: DbtChild,
+    full_refresh: bool,
+    select: str | None,
+    on_node: NodeCallback | None,
+    rebuild: tuple[datetime.date, datetime.date] | None,
+    on_publish: PublishCallback | None,
+) -> TransformReport:
+    """The run itself, under the transform lock, with dbt's child process already started."""
+    saved = state.load(settings)
+    snapshot, reason = _register(settings, saved, full_refresh, select, rebuild)
+    incremental = reason is None
+    if not incremental and select is None:
+        # Until this full rebuild is published, any next run must be a full rebuild too.
+        versions = saved.bronze_versions if saved else {}
+        state.save(settings, state.TransformState(versions, full_refresh_pending=True))
+    # Unit tests check the models' logic on fixed inputs, not the data: a full refresh (and CI)
+    # runs them; an incremental run, which must cost what its new data costs, does not.
+    command = (
+        ["build", "--exclude-resource-type", "unit_test"]
+        if incremental
+        else ["build", "--full-refresh"]
+    )
+    if select:
+        command += ["--select", select]
+    started = time.perf_counter()
+    outcome = run_dbt(command, settings, on_node, register=False, child=child)
+    built = time.perf_counter()
+    affected = _affected_user_days(settings) if incremental else None
+    published = publish(settings, incremental=incremental, on_table=on_publish)
+    if select is None:
+        state.save(settings, state.TransformState(snapshot.versions))
     return TransformReport(
         dbt=outcome,
         published=published,
