@@ -179,20 +179,31 @@ class DbtChild:
             text=True,
         )  # fmt: skip
 
-    def run(self, command: list[str], on_node: NodeCallback | None = None) -> DbtOutcome:
-        """Run dbt with `command` (e.g. ["build", "--full-refresh"]); raises TerminalError on failure."""
-        args = [
-            "--log-format", "json", "--log-level", "info",
-            *command,
-            "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
-        ]  # fmt: skip
+    def run(
+        self,
+        command: list[str],
+        on_node: NodeCallback | None = None,
+        changed_streams: list[str] | None = None,
+    ) -> DbtOutcome:
+        """Run dbt with `command` (e.g. ["build", "--full-refresh"]); raises TerminalError on failure.
+
+        With `changed_streams` (an incremental run's bronze streams with new records), only the
+        models those streams reach are built (wearhouse.transform.selection).
+        """
+        logging = ["--log-format", "json", "--log-level", "info"]
+        dirs = ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+        message = {
+            "args": [*logging, *command, *dirs],
+            "parse_args": [*logging, "parse", *dirs],
+            "changed_streams": changed_streams,
+        }
         child = self.process
         assert child.stdin is not None and child.stdout is not None and child.stderr is not None
         outcome = DbtOutcome()
         errors: list[str] = []
         with child:
             try:
-                child.stdin.write(json.dumps(args) + "\n")
+                child.stdin.write(json.dumps(message) + "\n")
                 child.stdin.close()
             except BrokenPipeError:  # the child died before its command: its stderr says why
                 pass
@@ -221,17 +232,18 @@ def run_dbt(
     *,
     register: bool = True,
     child: DbtChild | None = None,
+    changed_streams: list[str] | None = None,
 ) -> DbtOutcome:
     """Run dbt (e.g. ["build", "--full-refresh"]) in a child process; raises TerminalError on failure.
 
     A child process keeps dbt's engine connections and memory out of this process, and can be
     interrupted without leaving it in a half state. `register=False` when the caller has just
     pointed the bronze views itself (register_bronze with a watermark); `child` is one started
-    earlier with `DbtChild`, a new one otherwise.
+    earlier with `DbtChild`, a new one otherwise; `changed_streams` as for `DbtChild.run`.
     """
     if register:
         register_bronze(settings)
-    return (child or DbtChild(settings)).run(command, on_node)
+    return (child or DbtChild(settings)).run(command, on_node, changed_streams)
 
 
 def _failures(run_results: Path) -> list[str]:

@@ -107,7 +107,13 @@ def _transform(
     if select:
         command += ["--select", select]
     started = time.perf_counter()
-    outcome = run_dbt(command, settings, on_node, register=False, child=child)
+    # An incremental run builds only what its new records reach; a rebuild range reaches all.
+    changed = None
+    if incremental and not select and rebuild is None:
+        changed = [name for name, count in snapshot.new_records.items() if count]
+    outcome = run_dbt(
+        command, settings, on_node, register=False, child=child, changed_streams=changed
+    )
     built = time.perf_counter()
     affected = _affected_user_days(settings) if incremental else None
     published = publish(settings, incremental=incremental, on_table=on_publish)
