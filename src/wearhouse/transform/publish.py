@@ -130,19 +130,20 @@ def _append_new_rows(
         "semi join publish_rows using (device_id, ts) where published.ts between ? and ?",
         [first, last],
     )
-    [(differing,)] = con.execute(
-        "select count(*) from (select * from stored_rows except select * from publish_rows)"
-    ).fetchall()
-    if differing:
-        return _write(con, f"select * from {key}", path)
-    [(missing,)] = con.execute(
-        "select count(*) from publish_rows anti join stored_rows using (device_id, ts)"
-    ).fetchall()
+    [(stored,)] = con.execute("select count(*) from stored_rows").fetchall()
+    if not stored:  # the common case: every key is new to the Delta table
+        missing, query = rows, "select * from publish_rows"
+    else:  # a publish repeated after a crash, or rows replaced by earlier-ingested copies
+        [(differing,)] = con.execute(
+            "select count(*) from (select * from stored_rows except select * from publish_rows)"
+        ).fetchall()
+        if differing:
+            return _write(con, f"select * from {key}", path)
+        query = "select * from publish_rows anti join stored_rows using (device_id, ts)"
+        [(missing,)] = con.execute(f"select count(*) from ({query})").fetchall()
     if not missing:
         return None
-    reader = con.sql(
-        "select * from publish_rows anti join stored_rows using (device_id, ts)"
-    ).to_arrow_reader(BATCH_ROWS)
+    reader = con.sql(query).to_arrow_reader(BATCH_ROWS)
     write_deltalake(str(path), reader, mode="append")
     return int(missing)
 
