@@ -218,14 +218,19 @@ def _appender(path: Path) -> DeltaAppender | None:
         if key in _APPENDERS:
             return _APPENDERS[key]
         try:
-            appender = DeltaAppender(path, "_ingest_date", PLAIN_COLUMNS)
+            appender = _APPENDERS[key] = DeltaAppender(path, "_ingest_date", PLAIN_COLUMNS)
         except TableNotFoundError:
             return None
         except UnsupportedTable as exc:
-            log.warning("%s; appending with write_deltalake instead", exc)
-            appender = None
-        _APPENDERS[key] = appender
+            _leave_to_delta_rs(key, exc)
+            return None
         return appender
+
+
+def _leave_to_delta_rs(key: str, why: UnsupportedTable) -> None:
+    """From now on append to this table with write_deltalake (call with _OPEN_LOCK held)."""
+    log.warning("%s; appending with write_deltalake instead", why)
+    _APPENDERS[key] = None
 
 
 def _write(
@@ -242,9 +247,8 @@ def _write(
             try:
                 appender.append(table, commit_metadata)
             except UnsupportedTable as exc:  # a writer changed the table under us
-                log.warning("%s; appending with write_deltalake instead", exc)
                 with _OPEN_LOCK:
-                    _APPENDERS[str(path)] = None
+                    _leave_to_delta_rs(str(path), exc)
                 appender = None
         if appender is None:
             path.mkdir(parents=True, exist_ok=True)

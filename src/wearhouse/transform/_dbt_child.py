@@ -23,8 +23,7 @@ def main() -> None:
     _die_with_parent()
     from dbt.cli.main import dbtRunner
 
-    args = sys.argv[1:]
-    runner = dbtRunner()
+    runner, args = dbtRunner(), sys.argv[1:]
     if args == ["--command-on-stdin"]:
         line = sys.stdin.readline()
         if not line.strip():
@@ -32,14 +31,14 @@ def main() -> None:
         command = json.loads(line)
         args = command["args"]
         if command.get("changed_streams") is not None:
-            runner, args = _select_changed(command, runner)
+            runner, args = _select_changed(command)
     result = runner.invoke(args)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0 if result.success else (2 if result.exception is not None else 1))
 
 
-def _select_changed(command: dict, runner: object) -> tuple[object, list[str]]:
+def _select_changed(command: dict) -> tuple[object, list[str]]:
     """Parse the project once, then build only what the changed streams reach, on that manifest."""
     from dbt.cli.main import dbtRunner
 
@@ -47,7 +46,7 @@ def _select_changed(command: dict, runner: object) -> tuple[object, list[str]]:
 
     parsed = dbtRunner().invoke(command["parse_args"])
     if not parsed.success:
-        return runner, command["args"]  # the build parses again and reports the error
+        return dbtRunner(), command["args"]  # the build parses again and reports the error
     manifest = parsed.result
     selected = nodes_to_build(manifest.nodes, command["changed_streams"])
     args = command["args"] + (["--select", *selected] if selected is not None else [])

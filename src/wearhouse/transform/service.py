@@ -107,9 +107,10 @@ def _transform(
     if select:
         command += ["--select", select]
     started = time.perf_counter()
-    # An incremental run builds only what its new records reach; a rebuild range reaches all.
+    # An incremental run (never one with --select) builds only what its new records reach; a
+    # rebuild range reaches all.
     changed = None
-    if incremental and not select and rebuild is None:
+    if incremental and rebuild is None:
         changed = [name for name, count in snapshot.new_records.items() if count]
     outcome = run_dbt(
         command, settings, on_node, register=False, child=child, changed_streams=changed
