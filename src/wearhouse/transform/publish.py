@@ -102,16 +102,21 @@ def _append_new_rows(
 ) -> int | None:
     """Append the rows this run's new readings put in the table that the Delta table lacks.
 
-    A new reading that repeats a stored one wrote nothing, so it is not looked up. Rows the Delta
-    table already holds are skipped, so a publish repeated after a crash appends nothing twice.
-    When a stored row differs (an earlier-ingested duplicate arrived late, so it now wins), the
-    table is rewritten whole: correct, and rare.
+    Those rows carry the batch id of a new reading: a batch id names one bronze append, so no
+    stored row shares it. Their ingestion time, no earlier than the new readings', lets the scan
+    skip the row groups of everything older. A new reading that repeats a stored one wrote
+    nothing, so it is not looked up. Rows the Delta table already holds are skipped, so a publish
+    repeated after a crash appends nothing twice. When a stored row differs (an earlier-ingested
+    duplicate arrived late, so it now wins), the table is rewritten whole: correct, and rare.
     """
+    valid = f"(select _batch_id, _ingested_at from {new_readings} where _reject_reason is null)"
+    [(since,)] = con.execute(f"select min(_ingested_at) from {valid}").fetchall()
+    if since is None:
+        return None
     con.execute(
-        f"create or replace temp table publish_rows as select * from {key} "
-        "semi join (select device_id, ts, _batch_id, _ingested_at "
-        f"from {new_readings} where _reject_reason is null) "
-        "using (device_id, ts, _batch_id, _ingested_at)"
+        f"create or replace temp view publish_rows as select * from {key} "
+        f"where _ingested_at >= '{since.isoformat()}'::timestamptz "
+        f"and _batch_id in (select distinct _batch_id from {valid})"
     )
     [(rows, first, last)] = con.execute(
         "select count(*), min(ts), max(ts) from publish_rows"
@@ -124,9 +129,9 @@ def _append_new_rows(
         source = None
     if source is None:
         return _write(con, f"select * from {key}", path)
-    con.execute(f"create or replace temp view published as select * from {source}")
     con.execute(
-        "create or replace temp table stored_rows as select * from published "
+        "create or replace temp table stored_rows as select * from "
+        f"(select * from {source}) as published "
         "semi join publish_rows using (device_id, ts) where published.ts between ? and ?",
         [first, last],
     )

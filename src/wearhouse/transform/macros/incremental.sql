@@ -14,21 +14,45 @@
   True when the (user, day) pair is one this run recomputes. `ts_expr`, the row's timestamp,
   adds a range on the affected days as literals, so the scan skips row groups of other periods
   (a plain comparison is pushed into the scan; the pair lookup alone reads every row).
+  `causes`, a list of int_affected_user_days' flags (new_heart_rate, new_steps, new_sleeps,
+  new_workouts, rebuilt), keeps only the days one of them marks: what a model over readings
+  depends on. Without it, every affected day counts.
 -#}
-{% macro is_affected(user_expr, day_expr, ts_expr=none, days_before=0) -%}
-    {%- if ts_expr is not none %}{{ affected_range(ts_expr, days_before) }} and {% endif -%}
+{% macro is_affected(user_expr, day_expr, ts_expr=none, days_before=0, causes=none) -%}
+    {%- if ts_expr is not none %}{{ affected_range(ts_expr, days_before, causes) }} and {% endif -%}
     ({{ user_expr }}, {{ day_expr }}) in (
         select affected.user_id, affected.day from {{ ref('int_affected_user_days') }} as affected
+        {%- if causes %}
+        where {{ causes | join(' or ') }}
+        {%- endif %}
+    )
+{%- endmacro %}
+
+{#-
+  True when the heart-rate minute of a row (`ts_expr`, a reading's time or a minute) is one this
+  run computes again: on a user-day with new readings or in the rebuild range, or among the
+  minutes the sleeps of a changed night cover (int_affected_user_days.heart_rate_minutes_from/_to).
+  Both expressions must name their table: they are compared inside a correlated subquery, where a
+  bare `user_id` would be the affected row's own.
+-#}
+{% macro is_affected_heart_rate_minute(user_expr, ts_expr) -%}
+    {{ affected_range(ts_expr, causes=['new_heart_rate', 'new_sleeps', 'rebuilt']) }} and exists (
+        select 1
+        from {{ ref('int_affected_user_days') }} as affected
+        where affected.user_id = {{ user_expr }}
+            and affected.day = cast({{ ts_expr }} as date)
+            and {{ ts_expr }} >= affected.heart_rate_minutes_from
+            and {{ ts_expr }} < affected.heart_rate_minutes_to
     )
 {%- endmacro %}
 
 {#- `ts_expr` within the affected days, from `days_before` days earlier (false when none is). -#}
-{% macro affected_range(ts_expr, days_before=0) -%}
+{% macro affected_range(ts_expr, days_before=0, causes=none) -%}
     {%- set bounds = [none, none] -%}
     {%- if execute -%}
         {%- set result = run_query(
             "select cast(min(day) - " ~ days_before ~ " as varchar), cast(max(day) + 1 as varchar) from "
-            ~ ref('int_affected_user_days')
+            ~ ref('int_affected_user_days') ~ (" where " ~ causes | join(" or ") if causes else "")
         ) -%}
         {%- set bounds = result.rows[0] -%}
     {%- endif -%}
@@ -41,12 +65,23 @@
 
 {#-
   Pre-hook of the per-user-day models: drop the rows of the affected user-days, which the model
-  then appends again, in the same transaction. `day_expr` is the day of a row of the model.
+  then appends again, in the same transaction. `day_expr` is the day of a row of the model;
+  `causes` as for is_affected, and the same as the model reads with.
 -#}
-{% macro delete_affected_user_days(day_expr='day', ts_expr=none) -%}
+{% macro delete_affected_user_days(day_expr='day', ts_expr=none, causes=none) -%}
     {%- if is_incremental() -%}
     delete from {{ this }} as target
-    where {{ is_affected('target.user_id', day_expr, ts_expr) }}
+    where {{ is_affected('target.user_id', day_expr, ts_expr, causes=causes) }}
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Pre-hook of int_heart_rate_minutes: drop the minutes is_affected_heart_rate_minute selects. -#}
+{% macro delete_affected_heart_rate_minutes() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} as target
+    where {{ is_affected_heart_rate_minute('target.user_id', 'target.minute') }}
     {%- else -%}
     select 1
     {%- endif -%}

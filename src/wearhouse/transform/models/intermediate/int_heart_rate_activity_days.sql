@@ -1,10 +1,11 @@
 -- Heart rate per user, day and activity, over readings tagged with an activity: the part of gold
--- heart_rate_by_activity that scans readings. Incremental: affected user-days computed again.
+-- heart_rate_by_activity that scans readings. Incremental: the user-days with new readings
+-- computed again.
 -- depends_on: {{ ref('int_affected_user_days') }}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{{ delete_affected_user_days('target.day') }}"
+    pre_hook="{{ delete_affected_user_days('target.day', causes=['new_heart_rate', 'rebuilt']) }}"
 ) }}
 
 with readings as (
@@ -12,7 +13,7 @@ with readings as (
     from {{ ref('heart_rate') }}
     where activity_id is not null
     {%- if is_incremental() %}
-        and {{ is_affected('user_id', 'cast(ts as date)', 'ts') }}
+        and {{ is_affected('user_id', 'cast(ts as date)', 'ts', causes=['new_heart_rate', 'rebuilt']) }}
     {%- endif %}
 ),
 

@@ -1,19 +1,19 @@
 -- Heart rate per user, device and minute, split by whether the reading fell inside one of the
 -- user's counted sleeps (sleep_day = the day that sleep ended, null when awake), keeping for each
--- user-minute only the devices of the highest priority. Incremental: the affected user-days are
--- deleted and computed again.
+-- user-minute only the devices of the highest priority. Incremental: the user-days with new
+-- readings, and the minutes of the nights whose sleeps changed, are deleted and computed again.
 -- depends_on: {{ ref('int_affected_user_days') }}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{{ delete_affected_user_days('cast(target.minute as date)', 'target.minute') }}"
+    pre_hook="{{ delete_affected_heart_rate_minutes() }}"
 ) }}
 
 with readings as (
     select user_id, device_id, ts, bpm, cast(ts as date) as day
-    from {{ ref('heart_rate') }}
+    from {{ ref('heart_rate') }} as heart_rate
     {%- if is_incremental() %}
-    where {{ is_affected('user_id', 'cast(ts as date)', 'ts') }}
+    where {{ is_affected_heart_rate_minute('heart_rate.user_id', 'heart_rate.ts') }}
     {%- endif %}
 ),
 

@@ -1,17 +1,17 @@
 -- Steps per user and minute, from the highest-priority device that counted that minute.
--- Incremental: the affected user-days are deleted and computed again.
+-- Incremental: the user-days with new step counts are deleted and computed again.
 -- depends_on: {{ ref('int_affected_user_days') }}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{{ delete_affected_user_days('cast(target.minute as date)', 'target.minute') }}"
+    pre_hook="{{ delete_affected_user_days('cast(target.minute as date)', 'target.minute', causes=['new_steps', 'rebuilt']) }}"
 ) }}
 
 with steps as (
     select user_id, device_id, date_trunc('minute', ts) as minute, steps
     from {{ ref('steps') }}
     {%- if is_incremental() %}
-    where {{ is_affected('user_id', 'cast(ts as date)', 'ts') }}
+    where {{ is_affected('user_id', 'cast(ts as date)', 'ts', causes=['new_steps', 'rebuilt']) }}
     {%- endif %}
 ),
 

@@ -1,12 +1,13 @@
 -- Heart rate during each completed workout session (start < ts <= end), per calendar day the
 -- session touches: the part of gold workout_bpm_summary that scans readings.
--- Incremental: affected user-days computed again (workout events make the days within
--- workout_max_hours of them affected, so a session that changes is always recomputed whole).
+-- Incremental: the user-days with new readings or workout events computed again (an event makes
+-- the days within workout_max_hours of it affected, so a session that changes is recomputed
+-- whole).
 -- depends_on: {{ ref('int_affected_user_days') }}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{{ delete_affected_user_days('target.day') }}"
+    pre_hook="{{ delete_affected_user_days('target.day', causes=['new_heart_rate', 'new_workouts', 'rebuilt']) }}"
 ) }}
 
 with sessions as (
@@ -27,7 +28,7 @@ session_days as (
         from sessions
     )
     {%- if is_incremental() %}
-    where {{ is_affected('user_id', 'day') }}
+    where {{ is_affected('user_id', 'day', causes=['new_heart_rate', 'new_workouts', 'rebuilt']) }}
     {%- endif %}
 ),
 
@@ -35,7 +36,7 @@ readings as (
     select user_id, ts, bpm, cast(ts as date) as day
     from {{ ref('heart_rate') }}
     {%- if is_incremental() %}
-    where {{ is_affected('user_id', 'cast(ts as date)', 'ts') }}
+    where {{ is_affected('user_id', 'cast(ts as date)', 'ts', causes=['new_heart_rate', 'new_workouts', 'rebuilt']) }}
     {%- endif %}
 ),
 
