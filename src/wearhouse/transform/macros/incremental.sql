@@ -29,21 +29,20 @@
 {%- endmacro %}
 
 {#-
-  True when the heart-rate minute of a row (`ts_expr`, a reading's time or a minute) is one this
-  run computes again: on a user-day with new readings or in the rebuild range, or among the
-  minutes the sleeps of a changed night cover (int_affected_user_days.heart_rate_minutes_from/_to).
-  Both expressions must name their table: they are compared inside a correlated subquery, where a
-  bare `user_id` would be the affected row's own.
+  Joins the rows of `relation` (an alias) to int_affected_user_days where their heart-rate minute
+  (`ts_column`, a reading's time or a minute) is one this run computes again: on a user-day with
+  new readings or in the rebuild range, or among the minutes the sleeps of a changed night cover
+  (heart_rate_minutes_from/_to). A join, not a correlated `exists`: DuckDB hashes the few
+  affected rows once instead of decorrelating the subquery over every reading. Each row meets at
+  most one affected row, (user_id, day) being unique there.
 -#}
-{% macro is_affected_heart_rate_minute(user_expr, ts_expr) -%}
-    {{ affected_range(ts_expr, causes=['new_heart_rate', 'new_sleeps', 'rebuilt']) }} and exists (
-        select 1
-        from {{ ref('int_affected_user_days') }} as affected
-        where affected.user_id = {{ user_expr }}
-            and affected.day = cast({{ ts_expr }} as date)
-            and {{ ts_expr }} >= affected.heart_rate_minutes_from
-            and {{ ts_expr }} < affected.heart_rate_minutes_to
-    )
+{% macro join_affected_heart_rate_minutes(relation, ts_column) -%}
+    inner join {{ ref('int_affected_user_days') }} as affected
+        on affected.user_id = {{ relation }}.user_id
+        and affected.day = cast({{ relation }}.{{ ts_column }} as date)
+        and {{ relation }}.{{ ts_column }} >= affected.heart_rate_minutes_from
+        and {{ relation }}.{{ ts_column }} < affected.heart_rate_minutes_to
+    where {{ affected_range(relation ~ '.' ~ ts_column, causes=['new_heart_rate', 'new_sleeps', 'rebuilt']) }}
 {%- endmacro %}
 
 {#- `ts_expr` within the affected days, from `days_before` days earlier (false when none is). -#}
@@ -77,11 +76,16 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Pre-hook of int_heart_rate_minutes: drop the minutes is_affected_heart_rate_minute selects. -#}
+{#- Pre-hook of int_heart_rate_minutes: drop the minutes join_affected_heart_rate_minutes reads. -#}
 {% macro delete_affected_heart_rate_minutes() -%}
     {%- if is_incremental() -%}
     delete from {{ this }} as target
-    where {{ is_affected_heart_rate_minute('target.user_id', 'target.minute') }}
+    using {{ ref('int_affected_user_days') }} as affected
+    where affected.user_id = target.user_id
+        and affected.day = cast(target.minute as date)
+        and target.minute >= affected.heart_rate_minutes_from
+        and target.minute < affected.heart_rate_minutes_to
+        and {{ affected_range('target.minute', causes=['new_heart_rate', 'new_sleeps', 'rebuilt']) }}
     {%- else -%}
     select 1
     {%- endif -%}

@@ -10,10 +10,15 @@
 ) }}
 
 with readings as (
-    select user_id, device_id, ts, bpm, cast(ts as date) as day
+    select
+        heart_rate.user_id,
+        heart_rate.device_id,
+        heart_rate.ts,
+        heart_rate.bpm,
+        cast(heart_rate.ts as date) as day
     from {{ ref('heart_rate') }} as heart_rate
     {%- if is_incremental() %}
-    where {{ is_affected_heart_rate_minute('heart_rate.user_id', 'heart_rate.ts') }}
+    {{ join_affected_heart_rate_minutes('heart_rate', 'ts') }}
     {%- endif %}
 ),
 
