@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,9 @@ MERGED_TABLES = {
 }
 """Tables too large to rewrite each run: an incremental publish appends the rows that came from
 the run's new readings, which that intermediate table holds."""
+PUBLISH_THREADS = 2
+"""Tables written at once: the big append's Parquet encoding (in delta-rs, without the GIL)
+overlaps with the small tables' queries and commits."""
 PublishCallback = Callable[[str, int], None]
 """Called with (layer.table, rows written) after each table that got a new Delta version."""
 
@@ -48,30 +52,55 @@ def publish(
     report = PublishReport()
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
-        con.execute("set TimeZone = 'UTC'")
-        for layer, table in _tables(con):
-            key = f"{layer}.{table}"
-            path = table_path(layer, table, settings)
-            if incremental and key in MERGED_TABLES and (path / "_delta_log").is_dir():
-                written = _append_new_rows(con, key, MERGED_TABLES[key], path)
-                state.pop(key, None)  # a fingerprint of the whole table is no longer kept
-            else:
-                fingerprint = _fingerprint(con, key)
-                written = None
-                if state.get(key) != fingerprint or not (path / "_delta_log").is_dir():
-                    written = _write(con, f"select * from {key}", path)
-                state[key] = fingerprint
-            if written is None:
-                report.unchanged.append(key)
-            else:
-                report.written[key] = written
-                if on_table:
-                    on_table(key, written)
-            _save(state_file, state)
+        # The large appends first, so the small tables are written beside them.
+        tables = sorted(_tables(con), key=lambda t: f"{t[0]}.{t[1]}" not in MERGED_TABLES)
+        with ThreadPoolExecutor(PUBLISH_THREADS, thread_name_prefix="publish") as pool:
+            pending = {
+                pool.submit(
+                    _publish_table, con.cursor(), f"{layer}.{table}",
+                    table_path(layer, table, settings), state.get(f"{layer}.{table}"), incremental,
+                ): f"{layer}.{table}"
+                for layer, table in tables
+            }  # fmt: skip
+            for future in as_completed(pending):
+                key = pending[future]
+                try:
+                    written, fingerprint = future.result()
+                except BaseException:
+                    for waiting in pending:  # the tables not started yet wait for the next run
+                        waiting.cancel()
+                    raise
+                if fingerprint is None:
+                    state.pop(key, None)  # a fingerprint of the whole table is no longer kept
+                else:
+                    state[key] = fingerprint
+                if written is None:
+                    report.unchanged.append(key)
+                else:
+                    report.written[key] = written
+                    if on_table:
+                        on_table(key, written)
+                _save(state_file, state)
     finally:
         con.close()
     _save(state_file, state)
     return report
+
+
+def _publish_table(
+    con: duckdb.DuckDBPyConnection, key: str, path: Path, stored: str | None, incremental: bool
+) -> tuple[int | None, str | None]:
+    """Publish one table on its own cursor: (rows written or None, the fingerprint to keep)."""
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        if incremental and key in MERGED_TABLES and (path / "_delta_log").is_dir():
+            return _append_new_rows(con, key, MERGED_TABLES[key], path), None
+        fingerprint = _fingerprint(con, key)
+        if stored == fingerprint and (path / "_delta_log").is_dir():
+            return None, fingerprint
+        return _write(con, f"select * from {key}", path), fingerprint
+    finally:
+        con.close()
 
 
 def _save(state_file: Path, state: dict[str, str]) -> None:
