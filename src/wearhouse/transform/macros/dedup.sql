@@ -50,17 +50,16 @@
 {%- endmacro %}
 
 {#-
-  The where clause of an incremental merge on `keys`: keeps the rows of `relation` whose key is
-  not stored yet, or that rank before the stored row in the order of `order_columns`.
+  Ends the from clause of an incremental merge on `keys`: keeps the rows of `relation` whose key is
+  not stored yet, or that rank before the stored row in the order of `order_columns`. A left join
+  on the keys, not a correlated `not exists`, which DuckDB would decorrelate by grouping every new
+  row first; the select list must name `relation`'s columns, the stored ones being joined in.
 -#}
 {% macro unless_stored_first(relation, keys, order_columns) -%}
-    where not exists (
-        select 1
-        from {{ this }} as stored
-        where
-            {%- for key in keys %}
-            stored.{{ key }} = {{ relation }}.{{ key }} and
-            {%- endfor %}
-            {{ ranks_first('stored', relation, order_columns) }}
-    )
+    left join {{ this }} as stored
+        on
+        {%- for key in keys %}
+        stored.{{ key }} = {{ relation }}.{{ key }}{% if not loop.last %} and{% endif %}
+        {%- endfor %}
+    where stored.{{ keys[0] }} is null or not {{ ranks_first('stored', relation, order_columns) }}
 {%- endmacro %}

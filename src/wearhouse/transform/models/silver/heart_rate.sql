@@ -16,17 +16,17 @@ with valid as not materialized (
 
 final as (
     select
-        device_id,
-        user_id,
-        ts,
-        bpm,
-        confidence,
-        activity_id,
-        lat,
-        lon,
-        _source as source,
-        _batch_id,
-        _ingested_at
+        deduplicated.device_id,
+        deduplicated.user_id,
+        deduplicated.ts,
+        deduplicated.bpm,
+        deduplicated.confidence,
+        deduplicated.activity_id,
+        deduplicated.lat,
+        deduplicated.lon,
+        deduplicated._source as source,
+        deduplicated._batch_id,
+        deduplicated._ingested_at
     from deduplicated
     {%- if is_incremental() %}
     {{ unless_stored_first('deduplicated', ['device_id', 'ts'], first_by) }}

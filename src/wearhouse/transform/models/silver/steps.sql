@@ -15,13 +15,13 @@ with valid as not materialized (
 
 final as (
     select
-        device_id,
-        user_id,
-        ts,
-        steps,
-        _source as source,
-        _batch_id,
-        _ingested_at
+        deduplicated.device_id,
+        deduplicated.user_id,
+        deduplicated.ts,
+        deduplicated.steps,
+        deduplicated._source as source,
+        deduplicated._batch_id,
+        deduplicated._ingested_at
     from deduplicated
     {%- if is_incremental() %}
     {{ unless_stored_first('deduplicated', ['device_id', 'ts'], first_by) }}
