@@ -10,8 +10,11 @@ help: ## List the targets
 uv:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet uv
 
+# Byte-compiled at install, as pip does: where PYTHONDONTWRITEBYTECODE is set (many container
+# images, CI here) nothing else writes .pyc files, and every process, the dbt child of each
+# transform included, would compile what it imports again (dbt: about 4 s instead of 2.5 s).
 install: uv ## Create .venv from the lock file (runtime and dev dependencies)
-	$(UV) sync --locked
+	$(UV) sync --locked --compile-bytecode
 
 demo: install ## Generate a fleet, ingest, transform and print the insights
 	$(UV) run wearhouse demo
