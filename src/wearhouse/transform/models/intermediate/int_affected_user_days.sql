@@ -116,7 +116,7 @@ touched as (
     select user_id, day, 'rebuilt' as cause, null, null from rebuilt_days
 ),
 
-final as (
+flagged as (
     select
         user_id,
         day,
@@ -125,16 +125,8 @@ final as (
         bool_or(cause = 'sleeps') as new_sleeps,
         bool_or(cause = 'workouts') as new_workouts,
         bool_or(cause = 'rebuilt') as rebuilt,
-        -- The span of heart-rate minutes to compute again: the whole day when it has new
-        -- readings or is rebuilt, else the minutes its changed nights' sleeps cover.
-        case
-            when bool_or(cause in ('heart_rate', 'rebuilt')) then cast(day as timestamptz)
-            else min(span_start)
-        end as heart_rate_minutes_from,
-        case
-            when bool_or(cause in ('heart_rate', 'rebuilt')) then cast(day as timestamptz) + interval 1 day
-            else max(span_end)
-        end as heart_rate_minutes_to
+        min(span_start) as sleeps_from,
+        max(span_end) as sleeps_to
     from (
         select user_id, day, cause, span_start, span_end from touched
         union all
@@ -145,6 +137,26 @@ final as (
     where false
     {%- endif %}
     group by user_id, day
+),
+
+final as (
+    select
+        user_id,
+        day,
+        new_heart_rate,
+        new_steps,
+        new_sleeps,
+        new_workouts,
+        rebuilt,
+        -- The span of heart-rate minutes to compute again: the whole day when it has new
+        -- readings or is rebuilt, else the minutes its changed nights' sleeps cover.
+        case
+            when new_heart_rate or rebuilt then cast(day as timestamptz) else sleeps_from
+        end as heart_rate_minutes_from,
+        case
+            when new_heart_rate or rebuilt then cast(day as timestamptz) + interval 1 day else sleeps_to
+        end as heart_rate_minutes_to
+    from flagged
 )
 
 select * from final
