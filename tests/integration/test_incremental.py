@@ -216,6 +216,21 @@ def test_rebuild_recomputes_a_day_range_for_every_user(
         transform(settings, rebuild=(LATE_DAY, LATE_DAY - timedelta(days=1)))
 
 
+def test_a_selected_model_is_built_with_the_run_tables_it_reads(
+    lake: Lake, tmp_path: Path, layer_rows: Snapshot
+) -> None:
+    # The validated readings live in each dbt run's in-memory database, so a run selecting
+    # silver.heart_rate alone (as a Dagster subset run does) must build them first.
+    settings = clone(lake.home, tmp_path / "home")
+    silver = layer_rows(settings, "silver", ["heart_rate"])
+    result = transform(settings, select="heart_rate")
+    assert not result.incremental
+    built = {name for name, status in result.dbt.statuses.items() if status.lower() == "ok"}
+    assert {"int_heart_rate_validated", "heart_rate"} <= built
+    assert "steps" not in result.dbt.statuses and "int_steps_validated" not in result.dbt.statuses
+    assert layer_rows(settings, "silver", ["heart_rate"]) == silver
+
+
 def test_a_second_transform_is_refused_while_one_runs(lake: Lake, tmp_path: Path) -> None:
     settings = clone(lake.home, tmp_path / "home")
     with (

@@ -1,11 +1,18 @@
 """An incremental run builds the models its new bronze records reach, and those of the run's
-parameters and of seeds; the rest are left as they are, except tables of this run's records."""
+parameters and of changed seeds; the rest are left as they are, except tables of this run's
+records."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
-from wearhouse.transform.selection import NEW_BRONZE, RUN_PARAMETERS, nodes_to_build
+from wearhouse.transform.selection import (
+    NEW_BRONZE,
+    RUN_DATABASE,
+    RUN_PARAMETERS,
+    nodes_to_build,
+    run_tables_read,
+)
 
 
 def _node(
@@ -16,6 +23,7 @@ def _node(
         name=name,
         config=SimpleNamespace(materialized=materialized),
         depends_on=SimpleNamespace(nodes=list(parents), macros=list(macros)),
+        checksum=SimpleNamespace(checksum=f"sha256 of {name}"),
     )
 
 
@@ -70,3 +78,41 @@ def test_a_table_of_this_runs_records_is_rebuilt_empty_for_its_readers() -> None
 
 def test_everything_reached_means_no_selection() -> None:
     assert nodes_to_build(NODES, ["users", "heart_rate", "_rejected"]) is None
+
+
+SEED = "seed.wearhouse.activities"
+
+
+def test_a_seed_loaded_from_the_same_file_is_left_alone() -> None:
+    selected = nodes_to_build(NODES, ["heart_rate"], {SEED: "sha256 of activities"})
+    assert selected is not None
+    assert "activities" not in selected
+    assert "by_activity" not in selected  # reached by the seed alone
+    assert "user_daily" in selected
+
+
+def test_a_seed_whose_file_changed_is_loaded_again_with_what_reads_it() -> None:
+    for loaded in ({SEED: "sha256 of an older file"}, {}, None):
+        selected = nodes_to_build(NODES, ["heart_rate"], loaded)
+        assert selected is not None
+        assert {"activities", "by_activity"} <= set(selected)
+
+
+def _in_run_database(node: SimpleNamespace) -> SimpleNamespace:
+    return SimpleNamespace(**vars(node), database=RUN_DATABASE)
+
+
+RUN_NODES = {
+    **NODES,
+    "model.wearhouse.hr_validated": _in_run_database(NODES["model.wearhouse.hr_validated"]),
+}
+
+
+def test_a_selected_reader_of_a_run_table_brings_it_along() -> None:
+    # The in-memory table starts empty in every dbt invocation: heart_rate alone cannot run.
+    assert run_tables_read(RUN_NODES, ["heart_rate"]) == ["hr_validated"]
+    assert run_tables_read(RUN_NODES, ["heart_rate", "hr_validated"]) == []
+    # user_daily reads heart_rate, a table of the warehouse file: nothing to add.
+    assert run_tables_read(RUN_NODES, ["user_daily", "dim_users"]) == []
+    # Without the run database, every table is in the file.
+    assert run_tables_read(NODES, ["heart_rate"]) == []

@@ -9,48 +9,107 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 
 
 def main() -> None:
     """Run dbt with the given arguments and exit with 0 on success, 1 on failure, 2 on error.
 
-    With `--command-on-stdin` as the only argument, dbt is imported first and the command is
-    then read from stdin as one JSON object: `args`, and, for an incremental run, `parse_args`
-    and `changed_streams` (the bronze streams with new records), from which the project, once
-    parsed, says which models to build (wearhouse.transform.selection). A closed stdin without
-    a command means there is nothing to run (exit 0).
+    With `--command-on-stdin` first, the rest of the arguments (if any) are a `parse` command,
+    run at once; the command is then read from stdin as one JSON object: `args`, and, for an
+    incremental run, `changed_streams` (the bronze streams with new records), from which the
+    parsed project says which models to build (wearhouse.transform.selection). The command runs
+    on the parsed manifest. A closed stdin without a command means there is nothing to run
+    (exit 0).
     """
     _die_with_parent()
     from dbt.cli.main import dbtRunner
 
-    runner, args = dbtRunner(), sys.argv[1:]
-    if args == ["--command-on-stdin"]:
-        line = sys.stdin.readline()
-        if not line.strip():
-            os._exit(0)
-        command = json.loads(line)
-        args = command["args"]
-        if command.get("changed_streams") is not None:
-            runner, args = _select_changed(command)
-    result = runner.invoke(args)
+    args = sys.argv[1:]
+    if args[:1] != ["--command-on-stdin"]:
+        result = dbtRunner().invoke(args)
+        _exit(0 if result.success else (2 if result.exception is not None else 1))
+    manifest = _parse(args[1:]) if args[1:] else None
+    line = sys.stdin.readline()
+    if not line.strip():
+        os._exit(0)
+    command = json.loads(line)
+    args = command["args"]
+    if manifest is not None and command.get("changed_streams") is not None:
+        args = _select_changed(manifest, args, command["changed_streams"])
+    elif manifest is not None and "--select" in args:
+        args = _with_run_tables(manifest, args)
+    # Without a manifest (the parse failed), the command parses again and reports the error.
+    result = dbtRunner(manifest=manifest).invoke(args)
+    if result.success:
+        _record_loaded_seeds(result.result)
+    _exit(0 if result.success else (2 if result.exception is not None else 1))
+
+
+def _exit(code: int) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(0 if result.success else (2 if result.exception is not None else 1))
+    os._exit(code)
 
 
-def _select_changed(command: dict) -> tuple[object, list[str]]:
-    """Parse the project once, then build only what the changed streams reach, on that manifest."""
+def _parse(parse_args: list[str]) -> object | None:
+    """The project's manifest, or None when it does not parse."""
     from dbt.cli.main import dbtRunner
 
+    parsed = dbtRunner().invoke(parse_args)
+    return parsed.result if parsed.success else None
+
+
+def _select_changed(manifest: object, args: list[str], changed_streams: list[str]) -> list[str]:
+    """`args` narrowed to what the changed streams reach (all of it when they reach everything)."""
     from wearhouse.transform.selection import nodes_to_build
 
-    parsed = dbtRunner().invoke(command["parse_args"])
-    if not parsed.success:
-        return dbtRunner(), command["args"]  # the build parses again and reports the error
-    manifest = parsed.result
-    selected = nodes_to_build(manifest.nodes, command["changed_streams"])
-    args = command["args"] + (["--select", *selected] if selected is not None else [])
-    return dbtRunner(manifest=manifest), args
+    nodes = manifest.nodes  # type: ignore[attr-defined]
+    selected = nodes_to_build(nodes, changed_streams, _loaded_seeds())
+    return args + (["--select", *selected] if selected is not None else [])
+
+
+def _with_run_tables(manifest: object, args: list[str]) -> list[str]:
+    """`args` with the run's in-memory tables that the selected models read added to --select."""
+    from dbt.cli.main import dbtRunner
+
+    from wearhouse.transform.selection import run_tables_read
+
+    start = args.index("--select") + 1
+    end = next((i for i in range(start, len(args)) if args[i].startswith("--")), len(args))
+    dirs = [a for i, a in enumerate(args) if a.endswith("-dir") or args[i - 1].endswith("-dir")]
+    listed = dbtRunner(manifest=manifest).invoke(
+        ["--quiet", "ls", "--resource-type", "model", "--output", "name", *dirs,
+         "--select", *args[start:end]]
+    )  # fmt: skip
+    if not listed.success:
+        return args  # the command reports the selection's error itself
+    names = list(listed.result or [])
+    added = run_tables_read(manifest.nodes, names)  # type: ignore[attr-defined]
+    return args[:end] + added + args[end:]
+
+
+def _seeds_file() -> Path:
+    return Path(os.environ["WEARHOUSE_DBT_TARGET"]) / "loaded_seeds.json"
+
+
+def _loaded_seeds() -> dict[str, str]:
+    """Seed unique id -> checksum of the file last loaded into the warehouse."""
+    try:
+        return json.loads(_seeds_file().read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _record_loaded_seeds(results: object) -> None:
+    """Remember the files of the seeds this successful run loaded."""
+    loaded = {
+        item.node.unique_id: item.node.checksum.checksum
+        for item in getattr(results, "results", [])
+        if item.node.resource_type == "seed" and str(item.status) == "success"
+    }
+    if loaded and "WEARHOUSE_DBT_TARGET" in os.environ:
+        _seeds_file().write_text(json.dumps(_loaded_seeds() | loaded, indent=1) + "\n")
 
 
 def _die_with_parent() -> None:

@@ -19,6 +19,9 @@ from wearhouse.lake.changes import AddedFile, ChangesLost, added_since
 from wearhouse.settings import Settings
 
 PROJECT_DIR = Path(__file__).parent
+FORMER_FILE_TABLES = ("intermediate.int_heart_rate_validated", "intermediate.int_steps_validated")
+"""Tables that now live in each run's in-memory database; a warehouse file from an earlier version
+still holds them, and the space they take is given back to the file's other tables."""
 NodeCallback = Callable[[str, str], None]
 """Called with (event, node name): event is "start", the node's final status, or "total"
 (then the second argument is how many nodes the run has)."""
@@ -86,6 +89,8 @@ def register_bronze(
     con = duckdb.connect(str(settings.warehouse_path))
     try:
         _write_parameters(con, parameters or RunParameters())
+        for table in FORMER_FILE_TABLES:
+            con.execute(f"drop table if exists {table}")
         con.execute("create schema if not exists bronze")
         for name in [*STREAMS, REJECTS]:
             path = str(table_path("bronze", name, settings))
@@ -166,15 +171,21 @@ class DbtOutcome:
 class DbtChild:
     """A dbt child process started before its command is known.
 
-    Importing dbt takes a child about 2 s; started first, it imports while the caller points the
-    bronze views and works out what the run must do, then gets its command on stdin. A child
-    that is never given a command (`cancel`) exits without touching the warehouse.
+    Importing dbt and parsing the project take a child about 3 s; started first, it does both
+    while the caller points the bronze views and works out what the run must do, then gets its
+    command on stdin. A child that is never given a command (`cancel`) exits without touching
+    the warehouse.
     """
+
+    LOGGING = ("--log-format", "json", "--log-level", "info")
+    DIRS = ("--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR))
 
     def __init__(self, settings: Settings) -> None:
         self.env = {**os.environ, **dbt_environment(settings)}
+        # The child parses the project while it waits: parsing needs no command and no database.
+        parse = [*self.LOGGING, "parse", *self.DIRS]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "wearhouse.transform._dbt_child", "--command-on-stdin"],
+            [sys.executable, "-m", "wearhouse.transform._dbt_child", "--command-on-stdin", *parse],
             env=self.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True,
         )  # fmt: skip
@@ -190,11 +201,8 @@ class DbtChild:
         With `changed_streams` (an incremental run's bronze streams with new records), only the
         models those streams reach are built (wearhouse.transform.selection).
         """
-        logging = ["--log-format", "json", "--log-level", "info"]
-        dirs = ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
         message = {
-            "args": [*logging, *command, *dirs],
-            "parse_args": [*logging, "parse", *dirs],
+            "args": [*self.LOGGING, *command, *self.DIRS],
             "changed_streams": changed_streams,
         }
         child = self.process
