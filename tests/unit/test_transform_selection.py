@@ -6,13 +6,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from wearhouse.transform.selection import (
-    NEW_BRONZE,
-    RUN_DATABASE,
-    RUN_PARAMETERS,
-    nodes_to_build,
-    run_tables_read,
-)
+from wearhouse.transform.selection import NEW_BRONZE, RUN_PARAMETERS, nodes_to_build
 
 
 def _node(
@@ -96,23 +90,3 @@ def test_a_seed_whose_file_changed_is_loaded_again_with_what_reads_it() -> None:
         selected = nodes_to_build(NODES, ["heart_rate"], loaded)
         assert selected is not None
         assert {"activities", "by_activity"} <= set(selected)
-
-
-def _in_run_database(node: SimpleNamespace) -> SimpleNamespace:
-    return SimpleNamespace(**vars(node), database=RUN_DATABASE)
-
-
-RUN_NODES = {
-    **NODES,
-    "model.wearhouse.hr_validated": _in_run_database(NODES["model.wearhouse.hr_validated"]),
-}
-
-
-def test_a_selected_reader_of_a_run_table_brings_it_along() -> None:
-    # The in-memory table starts empty in every dbt invocation: heart_rate alone cannot run.
-    assert run_tables_read(RUN_NODES, ["heart_rate"]) == ["hr_validated"]
-    assert run_tables_read(RUN_NODES, ["heart_rate", "hr_validated"]) == []
-    # user_daily reads heart_rate, a table of the warehouse file: nothing to add.
-    assert run_tables_read(RUN_NODES, ["user_daily", "dim_users"]) == []
-    # Without the run database, every table is in the file.
-    assert run_tables_read(NODES, ["heart_rate"]) == []

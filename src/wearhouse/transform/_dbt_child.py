@@ -37,8 +37,6 @@ def main() -> None:
     args = command["args"]
     if manifest is not None and command.get("changed_streams") is not None:
         args = _select_changed(manifest, args, command["changed_streams"])
-    elif manifest is not None and "--select" in args:
-        args = _with_run_tables(manifest, args)
     # Without a manifest (the parse failed), the command parses again and reports the error.
     result = dbtRunner(manifest=manifest).invoke(args)
     if result.success:
@@ -69,28 +67,8 @@ def _select_changed(manifest: object, args: list[str], changed_streams: list[str
     return args + (["--select", *selected] if selected is not None else [])
 
 
-def _with_run_tables(manifest: object, args: list[str]) -> list[str]:
-    """`args` with the run's in-memory tables that the selected models read added to --select."""
-    from dbt.cli.main import dbtRunner
-
-    from wearhouse.transform.selection import run_tables_read
-
-    start = args.index("--select") + 1
-    end = next((i for i in range(start, len(args)) if args[i].startswith("--")), len(args))
-    dirs = [a for i, a in enumerate(args) if a.endswith("-dir") or args[i - 1].endswith("-dir")]
-    listed = dbtRunner(manifest=manifest).invoke(
-        ["--quiet", "ls", "--resource-type", "model", "--output", "name", *dirs,
-         "--select", *args[start:end]]
-    )  # fmt: skip
-    if not listed.success:
-        return args  # the command reports the selection's error itself
-    names = list(listed.result or [])
-    added = run_tables_read(manifest.nodes, names)  # type: ignore[attr-defined]
-    return args[:end] + added + args[end:]
-
-
 def _seeds_file() -> Path:
-    return Path(os.environ["WEARHOUSE_DBT_TARGET"]) / "loaded_seeds.json"
+    return Path(os.environ.get("WEARHOUSE_DBT_TARGET", "target")) / "loaded_seeds.json"
 
 
 def _loaded_seeds() -> dict[str, str]:
@@ -108,7 +86,7 @@ def _record_loaded_seeds(results: object) -> None:
         for item in getattr(results, "results", [])
         if item.node.resource_type == "seed" and str(item.status) == "success"
     }
-    if loaded and "WEARHOUSE_DBT_TARGET" in os.environ:
+    if loaded:
         _seeds_file().write_text(json.dumps(_loaded_seeds() | loaded, indent=1) + "\n")
 
 

@@ -19,11 +19,11 @@ from wearhouse.settings import Settings
 PUBLISHED_LAYERS = ("silver", "gold")
 BATCH_ROWS = 1_000_000
 MERGED_TABLES = {
-    "silver.heart_rate": "bronze.heart_rate__new",
-    "silver.steps": "bronze.steps__new",
+    "silver.heart_rate": "intermediate.int_heart_rate_validated",
+    "silver.steps": "intermediate.int_steps_validated",
 }
 """Tables too large to rewrite each run: an incremental publish appends the rows that came from
-the run's new bronze records, which that view (pointed by the run) reads."""
+the run's new readings, which that intermediate table holds."""
 PUBLISH_THREADS = 2
 """Tables written at once: the big append's Parquet encoding (in delta-rs, without the GIL)
 overlaps with the small tables' queries and commits."""
@@ -127,25 +127,25 @@ def _fingerprint(con: duckdb.DuckDBPyConnection, key: str) -> str:
 
 
 def _append_new_rows(
-    con: duckdb.DuckDBPyConnection, key: str, new_records: str, path: Path
+    con: duckdb.DuckDBPyConnection, key: str, new_readings: str, path: Path
 ) -> int | None:
-    """Append the rows this run's new bronze records put in the table that the Delta table lacks.
+    """Append the rows this run's new readings put in the table that the Delta table lacks.
 
-    Those rows carry the batch id of a new record: a batch id names one bronze append, so no
-    stored row shares it. Their ingestion time, no earlier than the new records', lets the scan
+    Those rows carry the batch id of a new reading: a batch id names one bronze append, so no
+    stored row shares it. Their ingestion time, no earlier than the new readings', lets the scan
     skip the row groups of everything older. A new reading that repeats a stored one wrote
     nothing, so it is not looked up. Rows the Delta table already holds are skipped, so a publish
     repeated after a crash appends nothing twice. When a stored row differs (an earlier-ingested
     duplicate arrived late, so it now wins), the table is rewritten whole: correct, and rare.
     """
-    new = f"(select _batch_id, _ingested_at from {new_records})"
-    [(since,)] = con.execute(f"select min(_ingested_at) from {new}").fetchall()
+    valid = f"(select _batch_id, _ingested_at from {new_readings} where _reject_reason is null)"
+    [(since,)] = con.execute(f"select min(_ingested_at) from {valid}").fetchall()
     if since is None:
         return None
     con.execute(
         f"create or replace temp view publish_rows as select * from {key} "
         f"where _ingested_at >= '{since.isoformat()}'::timestamptz "
-        f"and _batch_id in (select distinct _batch_id from {new})"
+        f"and _batch_id in (select distinct _batch_id from {valid})"
     )
     [(rows, first, last)] = con.execute(
         "select count(*), min(ts), max(ts) from publish_rows"

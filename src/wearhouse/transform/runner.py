@@ -19,9 +19,6 @@ from wearhouse.lake.changes import AddedFile, ChangesLost, added_since
 from wearhouse.settings import Settings
 
 PROJECT_DIR = Path(__file__).parent
-FORMER_FILE_TABLES = ("intermediate.int_heart_rate_validated", "intermediate.int_steps_validated")
-"""Tables that now live in each run's in-memory database; a warehouse file from an earlier version
-still holds them, and the space they take is given back to the file's other tables."""
 NodeCallback = Callable[[str, str], None]
 """Called with (event, node name): event is "start", the node's final status, or "total"
 (then the second argument is how many nodes the run has)."""
@@ -89,8 +86,6 @@ def register_bronze(
     con = duckdb.connect(str(settings.warehouse_path))
     try:
         _write_parameters(con, parameters or RunParameters())
-        for table in FORMER_FILE_TABLES:
-            con.execute(f"drop table if exists {table}")
         con.execute("create schema if not exists bronze")
         for name in [*STREAMS, REJECTS]:
             path = str(table_path("bronze", name, settings))

@@ -3,9 +3,10 @@ new records.
 
 A model is built when a bronze stream with new records, the run's parameters or a changed seed is
 among its ancestors. A seed is changed when its file differs from the one last loaded (or none was
-recorded as loaded): reloading the same file would write the same rows. A model whose every source is a bronze stream without new records would be rebuilt
-from the same rows into the same table, so it is left as it is, and so are the data tests on it
-alone (dbt selects a test when any of its parents is selected).
+recorded as loaded): reloading the same file would write the same rows. A model whose every
+source is a bronze stream without new records would be rebuilt from the same rows into the same
+table, so it is left as it is, and so are the data tests on it alone (dbt selects a test when any
+of its parents is selected).
 
 Some tables hold only what this run reads: those computed from `new_bronze()` (the records after
 the watermark) and not accumulating them as incremental models do. Such a table is rebuilt
@@ -19,9 +20,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 BUILT = ("model", "seed", "snapshot")
-RUN_DATABASE = "this_run"
-"""The in-memory database (attached in profiles.yml) of the tables that hold one run's new records:
-every dbt invocation starts with it empty."""
 RUN_PARAMETERS = "source.wearhouse.run.parameters"
 NEW_BRONZE = "macro.wearhouse.new_bronze"
 
@@ -87,24 +85,3 @@ def nodes_to_build(
     if len(selected) == len(built):
         return None
     return sorted(nodes[uid].name for uid in selected)
-
-
-def run_tables_read(nodes: Mapping[str, Any], selected: Iterable[str]) -> list[str]:
-    """Names of the tables in the run's in-memory database that the `selected` models read and
-    that are not selected themselves. They start empty in every dbt invocation, so a run that
-    selects their readers builds them too (after the ephemeral models between)."""
-    by_name = {node.name: uid for uid, node in nodes.items() if str(node.resource_type) == "model"}
-    chosen = set(selected)
-    pending = [by_name[name] for name in chosen if name in by_name]
-    needed: set[str] = set()
-    while pending:
-        for parent in _parents(nodes[pending.pop()]):
-            node = nodes.get(parent)
-            if node is None or parent in needed:
-                continue
-            if getattr(node, "database", None) == RUN_DATABASE and node.name not in chosen:
-                needed.add(parent)
-                pending.append(parent)
-            elif getattr(node.config, "materialized", None) == "ephemeral":
-                pending.append(parent)
-    return sorted(nodes[uid].name for uid in needed)

@@ -1,6 +1,4 @@
 -- Every per-minute step count with the reason it is rejected (null when valid) and its user.
--- Held in the run's in-memory database: read by this run's models only.
-{{ config(database='this_run') }}
 with readings as (
     select * from {{ ref('stg_bronze__steps') }}
 ),
