@@ -6,6 +6,7 @@ finished run into an abort at interpreter shutdown: the exit code is dbt's verdi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -80,14 +81,16 @@ def _loaded_seeds() -> dict[str, str]:
 
 
 def _record_loaded_seeds(results: object) -> None:
-    """Remember the files of the seeds this successful run loaded."""
+    """Remember the files of the seeds this successful run loaded. The record only spares
+    reloading them: when it cannot be written, the next run loads them again."""
     loaded = {
         item.node.unique_id: item.node.checksum.checksum
         for item in getattr(results, "results", [])
         if item.node.resource_type == "seed" and str(item.status) == "success"
     }
     if loaded:
-        _seeds_file().write_text(json.dumps(_loaded_seeds() | loaded, indent=1) + "\n")
+        with contextlib.suppress(OSError):
+            _seeds_file().write_text(json.dumps(_loaded_seeds() | loaded, indent=1) + "\n")
 
 
 def _die_with_parent() -> None:
