@@ -11,6 +11,11 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from dbt.cli.main import dbtRunnerResult
+    from dbt.contracts.graph.manifest import Manifest
 
 
 def main() -> None:
@@ -28,8 +33,7 @@ def main() -> None:
 
     args = sys.argv[1:]
     if args[:1] != ["--command-on-stdin"]:
-        result = dbtRunner().invoke(args)
-        _exit(0 if result.success else (2 if result.exception is not None else 1))
+        _exit_with(dbtRunner().invoke(args))
     manifest = _parse(args[1:]) if args[1:] else None
     line = sys.stdin.readline()
     if not line.strip():
@@ -42,29 +46,32 @@ def main() -> None:
     result = dbtRunner(manifest=manifest).invoke(args)
     if result.success:
         _record_loaded_seeds(result.result)
-    _exit(0 if result.success else (2 if result.exception is not None else 1))
+    _exit_with(result)
 
 
-def _exit(code: int) -> None:
+def _exit_with(result: dbtRunnerResult) -> NoReturn:
+    """Exit with dbt's verdict: 0 on success, 1 on failure, 2 on error."""
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(code)
+    if result.success:
+        os._exit(0)
+    os._exit(2 if result.exception is not None else 1)
 
 
-def _parse(parse_args: list[str]) -> object | None:
+def _parse(parse_args: list[str]) -> Manifest | None:
     """The project's manifest, or None when it does not parse."""
     from dbt.cli.main import dbtRunner
+    from dbt.contracts.graph.manifest import Manifest
 
     parsed = dbtRunner().invoke(parse_args)
-    return parsed.result if parsed.success else None
+    return parsed.result if parsed.success and isinstance(parsed.result, Manifest) else None
 
 
-def _select_changed(manifest: object, args: list[str], changed_streams: list[str]) -> list[str]:
+def _select_changed(manifest: Manifest, args: list[str], changed_streams: list[str]) -> list[str]:
     """`args` narrowed to what the changed streams reach (all of it when they reach everything)."""
     from wearhouse.transform.selection import nodes_to_build
 
-    nodes = manifest.nodes  # type: ignore[attr-defined]
-    selected = nodes_to_build(nodes, changed_streams, _loaded_seeds())
+    selected = nodes_to_build(manifest.nodes, changed_streams, _loaded_seeds())
     return args + (["--select", *selected] if selected is not None else [])
 
 

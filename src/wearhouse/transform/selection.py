@@ -55,10 +55,10 @@ def nodes_to_build(
             parents = _parents(node)
             if str(node.resource_type) == "seed":
                 reached[uid] = loaded.get(uid) != node.checksum.checksum
-                return reached[uid]
-            reached[uid] = not parents or any(
-                p in changed if p.startswith("source.") else is_reached(p) for p in parents
-            )
+            else:
+                reached[uid] = not parents or any(
+                    p in changed if p.startswith("source.") else is_reached(p) for p in parents
+                )
         return reached[uid]
 
     def holds_this_run(uid: str) -> bool:
